@@ -1,0 +1,121 @@
+package io.canopy.broker;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.canopy.message.Errno;
+import io.canopy.message.Message;
+import io.canopy.module.Access;
+import io.canopy.module.Payloads;
+import io.canopy.module.RpcException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The broker's own services, answered on the broker thread:
+ * <ul>
+ *   <li>{@code broker.ping} (user): echoes the payload; the cheapest round trip there is.
+ *   <li>{@code broker.uptime} (user, answers before run): state, rank, size, uptime.
+ *   <li>{@code broker.stats} (user): clients, subscriptions, modules, messages routed.
+ *   <li>{@code broker.dmesg} (owner): the log ring; {@code {"clear":true}} empties it.
+ *   <li>{@code broker.shutdown} (owner): an orderly shutdown of this broker.
+ *   <li>{@code event.subscribe}, {@code event.unsubscribe} (user): a client's event subscriptions
+ *       by topic prefix, dropped when it disconnects.
+ *   <li>{@code event.publish} (owner): publishes {@code {"topic":..., "payload":...}}.
+ * </ul>
+ */
+final class BrokerServices {
+    private final Broker broker;
+
+    BrokerServices(Broker broker) {
+        this.broker = broker;
+    }
+
+    void register(ServiceRegistry registry) {
+        registry.addBuiltin("broker.ping", Access.USER, false, this::ping);
+        registry.addBuiltin("broker.uptime", Access.USER, true, this::uptime);
+        registry.addBuiltin("broker.stats", Access.USER, true, this::stats);
+        registry.addBuiltin("broker.dmesg", Access.OWNER, true, this::dmesg);
+        registry.addBuiltin("broker.shutdown", Access.OWNER, true, this::shutdown);
+        registry.addBuiltin("event.subscribe", Access.USER, false, req -> subscription(req, true));
+        registry.addBuiltin("event.unsubscribe", Access.USER, false, req -> subscription(req, false));
+        registry.addBuiltin("event.publish", Access.OWNER, false, this::publish);
+    }
+
+    /** The answer to {@code broker.uptime}. */
+    record Uptime(String state, int rank, int size, double uptime, double stateSeconds, String hostname,
+            int owner, long pid, Integer parent, int protocol) {}
+
+    /** The answer to {@code broker.stats}. */
+    record Stats(int clients, int subscriptions, int modules, long requests, long responsesDropped,
+            long eventSeq) {}
+
+    private void ping(Message req) {
+        broker.router().respond(req.response(req.payload()));
+    }
+
+    private void uptime(Message req) {
+        BrokerConfig c = broker.config();
+        double up = Duration.between(broker.startedAt(), Instant.now()).toNanos() / 1e9;
+        respond(req, new Uptime(broker.state().label(), c.rank(), c.size(), up,
+                broker.states().secondsInState(), c.hostname(), c.ownerUid(),
+                ProcessHandle.current().pid(), null, Message.PROTOCOL_VERSION));
+    }
+
+    private void stats(Message req) {
+        Router r = broker.router();
+        respond(req, new Stats(broker.clientCount(), r.subscriptions().count(),
+                broker.modules().loaded().size(), r.requestsRouted(), r.responsesDropped(), r.lastEventSeq()));
+    }
+
+    private void dmesg(Message req) throws RpcException {
+        List<LogRing.Entry> entries = broker.logRing().snapshot();
+        if (Payloads.tree(req.payload()).path("clear").asBoolean(false)) {
+            broker.logRing().clear();
+        }
+        respond(req, Map.of("entries", entries));
+    }
+
+    private void shutdown(Message req) throws RpcException {
+        String reason = Payloads.tree(req.payload()).path("reason").asText("requested by uid " + req.userid());
+        respond(req, Map.of("state", broker.state().label()));
+        broker.shutdown(reason);
+    }
+
+    private void subscription(Message req, boolean add) throws RpcException {
+        JsonNode body = Payloads.tree(req.payload());
+        String prefix = body.path("topic").asText("");
+        Optional<Endpoint> sender = broker.router().endpoint(req.lastHop());
+        if (sender.isEmpty()) {
+            return; // the client left before its request was handled
+        }
+        if (add) {
+            broker.router().subscriptions().add(sender.get(), prefix);
+            respond(req, Map.of("topic", prefix));
+        } else if (broker.router().subscriptions().remove(sender.get().id(), prefix)) {
+            respond(req, Map.of("topic", prefix));
+        } else {
+            broker.router().respond(req.errorResponse(Errno.ENOENT, "no subscription to '" + prefix + "'"));
+        }
+    }
+
+    private void publish(Message req) throws RpcException {
+        JsonNode body = Payloads.tree(req.payload());
+        String topic = body.path("topic").asText("");
+        if (topic.isEmpty()) {
+            throw new RpcException(Errno.EINVAL, "event.publish needs a topic, e.g. {\"topic\":\"test.hello\"}");
+        }
+        JsonNode payload = body.get("payload");
+        broker.router().publish(Message.event(topic, payload == null ? new byte[0] : Payloads.encode(payload)));
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("topic", topic);
+        out.put("seq", broker.router().lastEventSeq());
+        respond(req, out);
+    }
+
+    private void respond(Message req, Object body) {
+        broker.router().respond(req.response(Payloads.encode(body)));
+    }
+}

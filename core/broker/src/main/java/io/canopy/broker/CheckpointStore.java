@@ -1,0 +1,16 @@
+package io.canopy.broker;
+
+import io.canopy.module.Checkpoint;
+
+/**
+ * Where module checkpoints live. The broker asks it for each module's named area; the state store
+ * implements it on MapDB, {@link MemoryCheckpointStore} in memory.
+ */
+public interface CheckpointStore extends AutoCloseable {
+
+    /** The named area of {@code module}; the same area each time it is asked for. */
+    Checkpoint area(String module);
+
+    @Override
+    default void close() throws Exception {}
+}

@@ -1,0 +1,78 @@
+package io.canopy.tools.cli;
+
+import io.canopy.broker.Broker;
+import io.canopy.broker.BrokerConfig;
+import io.canopy.broker.MemoryCheckpointStore;
+import io.canopy.codec.MessageCodec;
+import io.canopy.local.PeerCredentials;
+import io.canopy.tools.launch.RingAppender;
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code canopy broker}: runs one broker in the foreground until SIGTERM or {@code broker.shutdown},
+ * then shuts it down in order and exits 0. This is what the systemd unit and {@code canopy start}
+ * run.
+ */
+@Command(name = "broker", mixinStandardHelpOptions = true,
+        description = "Run a broker in the foreground (what systemd and `canopy start` run). "
+                + "SIGTERM shuts it down in order.")
+public final class BrokerCommand implements Callable<Integer> {
+    private static final Logger LOG = LogManager.getLogger(BrokerCommand.class);
+
+    @Option(names = "--rundir", defaultValue = "/run/canopy",
+            description = "Directory for the local socket (default: ${DEFAULT-VALUE}).")
+    Path rundir;
+
+    @Option(names = "--hostname", description = "The name this broker goes by (default: the host's name).")
+    String hostname;
+
+    @Option(names = "--module", paramLabel = "NAME",
+            description = "A built-in module to load at start (repeatable).")
+    List<String> modules = List.of();
+
+    @Option(names = "--max-frame-size", paramLabel = "BYTES", defaultValue = "" + MessageCodec.DEFAULT_MAX_FRAME,
+            description = "Largest message accepted from any connection (default: ${DEFAULT-VALUE}).")
+    int maxFrameSize;
+
+    @Option(names = "--shutdown-timeout", defaultValue = "60s",
+            description = "How long SIGTERM waits for an orderly shutdown (default: ${DEFAULT-VALUE}).")
+    String shutdownTimeout;
+
+    @Override
+    public Integer call() throws Exception {
+        Duration stopWait = io.canopy.module.Durations.parse("--shutdown-timeout", shutdownTimeout);
+        String host = hostname != null ? hostname : InetAddress.getLocalHost().getHostName();
+        RingAppender ring = RingAppender.install(RingAppender.DEFAULT_CAPACITY);
+        BrokerConfig config = BrokerConfig.single(host, rundir.toAbsolutePath(), PeerCredentials.currentUid())
+                .withModules(modules).withMaxFrameSize(maxFrameSize);
+        Broker broker = new Broker(config, ring, new MemoryCheckpointStore());
+        Thread onSignal = new Thread(() -> {
+            broker.shutdown("signal");
+            try {
+                if (!broker.awaitExit(stopWait)) {
+                    LOG.error("orderly shutdown took longer than {}; exiting anyway", shutdownTimeout);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            LogManager.shutdown();
+        }, "shutdown-signal");
+        Runtime.getRuntime().addShutdownHook(onSignal);
+        LOG.info("canopy broker starting: rank {} of {} on {}, pid {}", config.rank(), config.size(), host,
+                ProcessHandle.current().pid());
+        broker.start();
+        while (!broker.awaitExit(Duration.ofHours(1))) {
+            // keep waiting: a broker runs until told to stop
+        }
+        LOG.info("broker exited");
+        return 0;
+    }
+}

@@ -1,0 +1,83 @@
+package io.canopy.tools.cli;
+
+import io.canopy.module.Durations;
+import io.canopy.tools.launch.TestInstance;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/**
+ * {@code canopy start --test-size=N [CMD ARGS...]}: a test instance of real broker processes. With
+ * CMD, runs it with {@code CANOPY_URI} set, shuts the instance down and exits with CMD's status;
+ * without, prints how to connect and runs until interrupted.
+ */
+@Command(name = "start", mixinStandardHelpOptions = true,
+        description = "Start a test instance of real broker processes in a temporary directory; run CMD "
+                + "inside it (CANOPY_URI set) and exit with its status, or wait until interrupted.")
+public final class StartCommand implements Callable<Integer> {
+    @Option(names = {"-s", "--test-size"}, defaultValue = "1", description = "Brokers to start (default: 1).")
+    int size;
+
+    @Option(names = "--rundir", description = "Use this directory instead of a temporary one (kept afterwards).")
+    Path rundir;
+
+    @Option(names = "--module", paramLabel = "NAME", description = "A built-in module to load in every broker (repeatable).")
+    List<String> modules = List.of();
+
+    @Option(names = "--timeout", defaultValue = "60s", description = "How long to wait for the instance to run.")
+    String timeout;
+
+    @Parameters(arity = "0..*", paramLabel = "CMD", description = "A command to run inside the instance.")
+    List<String> command = List.of();
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        if (size != 1) {
+            throw new IllegalArgumentException("--test-size=" + size + ": this build starts one-broker "
+                    + "instances only; multi-broker instances arrive with the TBON overlay");
+        }
+        List<String> brokerArgs = new ArrayList<>();
+        for (String m : modules) {
+            brokerArgs.add("--module");
+            brokerArgs.add(m);
+        }
+        PrintWriter err = spec.commandLine().getErr();
+        try (TestInstance instance = TestInstance.start(rundir, brokerArgs, Durations.parse("--timeout", timeout))) {
+            if (command.isEmpty()) {
+                return waitForInterrupt(instance);
+            }
+            ProcessBuilder pb = new ProcessBuilder(command).inheritIO();
+            pb.environment().putAll(instance.environment());
+            Process p;
+            try {
+                p = pb.start();
+            } catch (java.io.IOException e) {
+                err.println("canopy: cannot run " + command.get(0) + ": " + e.getMessage());
+                return 127;
+            }
+            return p.waitFor();
+        }
+    }
+
+    private int waitForInterrupt(TestInstance instance) throws InterruptedException {
+        PrintWriter out = spec.commandLine().getOut();
+        out.println("canopy: test instance of 1 broker running (pid " + instance.process().pid() + ")");
+        out.println("canopy: connect with: export CANOPY_URI=" + instance.uri());
+        out.println("canopy: press Ctrl-C to shut it down");
+        out.flush();
+        Runtime.getRuntime().addShutdownHook(new Thread(instance::close, "stop-test-instance"));
+        instance.process().waitFor();
+        return instance.exitValue();
+    }
+}

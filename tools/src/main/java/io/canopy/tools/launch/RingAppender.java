@@ -1,0 +1,79 @@
+package io.canopy.tools.launch;
+
+import io.canopy.broker.LogRing;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.core.LogEvent;
+import org.apache.logging.log4j.core.LoggerContext;
+import org.apache.logging.log4j.core.appender.AbstractAppender;
+import org.apache.logging.log4j.core.config.Configuration;
+import org.apache.logging.log4j.core.config.LoggerConfig;
+import org.apache.logging.log4j.core.config.Property;
+
+/**
+ * Keeps the broker's last log lines in memory for {@code canopy dmesg}, like a kernel's ring
+ * buffer: the oldest line goes when a new one arrives and the ring is full.
+ */
+public final class RingAppender extends AbstractAppender implements LogRing {
+    /** Lines kept by default, as flux does. */
+    public static final int DEFAULT_CAPACITY = 1024;
+
+    private final int capacity;
+    private final ArrayDeque<Entry> ring;
+    private long seq;
+
+    private RingAppender(int capacity) {
+        super("ring", null, null, true, Property.EMPTY_ARRAY);
+        this.capacity = capacity;
+        this.ring = new ArrayDeque<>(capacity);
+    }
+
+    /** Creates a ring and attaches it to the root logger of the running Log4j configuration. */
+    public static RingAppender install(int capacity) {
+        RingAppender ring = new RingAppender(capacity);
+        ring.start();
+        LoggerContext ctx = (LoggerContext) LogManager.getContext(false);
+        Configuration config = ctx.getConfiguration();
+        config.addAppender(ring);
+        LoggerConfig root = config.getRootLogger();
+        root.addAppender(ring, null, null);
+        ctx.updateLoggers();
+        return ring;
+    }
+
+    @Override
+    public void append(LogEvent event) {
+        Entry e;
+        synchronized (this) {
+            e = new Entry(++seq, event.getTimeMillis(), event.getLevel().name(), shortName(event.getLoggerName()),
+                    event.getMessage().getFormattedMessage());
+            if (ring.size() == capacity) {
+                ring.removeFirst();
+            }
+            ring.addLast(e);
+        }
+    }
+
+    @Override
+    public synchronized List<Entry> snapshot() {
+        return new ArrayList<>(ring);
+    }
+
+    @Override
+    public synchronized void clear() {
+        ring.clear();
+    }
+
+    private static String shortName(String logger) {
+        if (logger == null) {
+            return "";
+        }
+        if (logger.startsWith("canopy.module.")) {
+            return logger.substring("canopy.".length());
+        }
+        int dot = logger.lastIndexOf('.');
+        return dot < 0 ? logger : logger.substring(dot + 1);
+    }
+}
