@@ -114,6 +114,12 @@ final class ModuleRunner implements Endpoint {
     void start(Consumer<Throwable> done) {
         runOnThread(() -> {
             try {
+                // Every module answers NAME.ping and NAME.stats-get, as flux modules do.
+                broker.serve(this, name + ".ping", io.canopy.module.Access.USER);
+                broker.serve(this, name + ".stats-get", io.canopy.module.Access.USER);
+                addHandler(name + ".ping", r -> r.respond(r.payloadBytes()));
+                addHandler(name + ".stats-get", r -> r.respond(java.util.Map.of(
+                        "handled", handled.get(), "queued", queued(), "state", state.name())));
                 module.start(new RunnerContext(this, broker, config, checkpoint));
                 state = State.RUNNING;
                 done.accept(null);
