@@ -1,0 +1,65 @@
+package io.canopy.broker;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.canopy.client.CanopyClient;
+import io.canopy.message.Errno;
+import io.canopy.message.NodeId;
+import io.canopy.module.Payloads;
+import io.canopy.module.RpcException;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** Start and stop: what a broker answers before it runs, and how it winds down. */
+@Timeout(60)
+class BrokerLifecycleTest {
+    private static final Duration WAIT = Duration.ofSeconds(10);
+
+    @Test
+    void beforeRunOnlyStatusIsAnsweredAndOthersAreToldWhy() throws Exception {
+        TestModules.Gate.OPEN = new CountDownLatch(1);
+        try (BrokerFixture f = new BrokerFixture(List.of("gate"))) {
+            await().atMost(WAIT).until(() -> java.nio.file.Files.exists(f.rundir.resolve("local")));
+            try (CanopyClient c = f.client()) {
+                assertEquals("init", Payloads.tree(c.call("broker.uptime", NodeId.ANY, null, WAIT).payload())
+                        .path("state").asText());
+                RpcException e = assertThrows(RpcException.class, () -> c.call("broker.ping", NodeId.ANY, null, WAIT));
+                assertEquals(Errno.EAGAIN, e.errnum());
+                assertTrue(e.getMessage().startsWith("not ready (state init)"), e.getMessage());
+                TestModules.Gate.OPEN.countDown();
+                f.awaitRun();
+                c.call("broker.ping", NodeId.ANY, null, WAIT);
+            }
+        }
+    }
+
+    @Test
+    void shutdownStopsModulesSavesTheirStateAndRemovesTheSocket() throws Exception {
+        BrokerFixture f = new BrokerFixture(List.of("counter")).awaitRun();
+        try (CanopyClient c = f.client()) {
+            c.call("counter.inc", NodeId.ANY, null, WAIT);
+        }
+        f.broker.shutdown("test");
+        assertTrue(f.broker.awaitExit(WAIT));
+        assertEquals(BrokerState.EXIT, f.broker.state());
+        assertTrue(TestModules.Counter.STOPPED.contains("counter"));
+        assertEquals(1L, f.checkpoints.area("counter").get("count", Long.class).orElseThrow());
+        assertTrue(!java.nio.file.Files.exists(f.rundir.resolve("local")));
+        f.close();
+    }
+
+    @Test
+    void aSecondBrokerOnTheSameSocketIsRefused() throws Exception {
+        try (BrokerFixture f = new BrokerFixture(List.of()).awaitRun()) {
+            Broker second = new Broker(f.broker.config(), LogRing.NONE, new MemoryCheckpointStore());
+            java.io.IOException e = assertThrows(java.io.IOException.class, second::start);
+            assertTrue(e.getMessage().contains("already listening"), e.getMessage());
+        }
+    }
+}
