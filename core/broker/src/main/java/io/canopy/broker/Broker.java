@@ -1,13 +1,23 @@
 package io.canopy.broker;
 
 import io.canopy.local.LocalConnector;
+import io.canopy.message.Errno;
 import io.canopy.message.Message;
+import io.canopy.message.NodeId;
 import io.canopy.module.Access;
+import io.canopy.module.Payloads;
+import io.canopy.overlay.Overlay;
+import io.canopy.overlay.OverlayListener;
+import io.canopy.overlay.PeerStatus;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -16,12 +26,14 @@ import org.apache.logging.log4j.Logger;
 
 /**
  * One broker: the event loop that owns routing, the state machine and the loaded modules, with the
- * local connector in front of it. Everything that changes broker state runs on the loop thread;
- * other threads hand work to it with {@link #execute}.
+ * local connector in front of it and the overlay (if the instance has more than one broker) below.
+ * Everything that changes broker state runs on the loop thread; other threads hand work to it with
+ * {@link #execute}.
  *
  * <p>Life: {@link #start()} opens the local socket at once (it answers status from the first
- * moment) and walks join, init (built-in modules start), quorum and run. {@link #shutdown} walks
- * cleanup, shutdown, finalize (modules stop and checkpoint) and exit.
+ * moment), then walks join (a follower waits for its parent's hello), init (built-in modules
+ * start), quorum (the leader waits for its quorum, a follower for its parent to run) and run.
+ * {@link #shutdown} walks cleanup, shutdown, finalize (modules stop and checkpoint) and exit.
  */
 public final class Broker implements LocalConnector.Sink {
     private static final Logger LOG = LogManager.getLogger(Broker.class);
@@ -29,27 +41,57 @@ public final class Broker implements LocalConnector.Sink {
     private final BrokerConfig config;
     private final LogRing logRing;
     private final CheckpointStore checkpoints;
+    private final Overlay overlay;
     private final StateMachine states = new StateMachine();
     private final Router router;
     private final ModuleHost modules;
+    private final OverlayView view;
+    private final ParentLink parentLink;
     private final LinkedBlockingQueue<Runnable> inbox = new LinkedBlockingQueue<>();
     private final CountDownLatch exited = new CountDownLatch(1);
     private final Instant startedAt = Instant.now();
     private final Link link = new Link();
+    private final Set<Integer> quorumMembers = new TreeSet<>();
     private final Thread loop;
     private LocalConnector connector;
     private volatile boolean running = true;
+    private volatile boolean hasRun;
+    private boolean initialized;
     private boolean shutdownRequested;
 
+    /** A broker of a one-broker instance (no overlay). */
     public Broker(BrokerConfig config, LogRing logRing, CheckpointStore checkpoints) {
+        this(config, logRing, checkpoints, null);
+    }
+
+    /** A broker of an instance whose brokers talk through {@code overlay} (null for size 1). */
+    public Broker(BrokerConfig config, LogRing logRing, CheckpointStore checkpoints, Overlay overlay) {
         this.config = config;
         this.logRing = logRing;
         this.checkpoints = checkpoints;
-        this.router = new Router(config.rank(), config.size(), states::state);
+        this.overlay = overlay;
+        this.router = new Router(config.topology(), states::state, () -> hasRun);
         this.modules = new ModuleHost(checkpoints);
+        this.view = new OverlayView(config.topology().children());
+        this.parentLink = config.topology().parent() >= 0 && overlay != null
+                ? new ParentLink(overlay, this::backlogOverflow) : null;
+        Map<Integer, Endpoint> childLinks = new HashMap<>();
+        if (overlay != null) {
+            for (int c : config.topology().children()) {
+                childLinks.put(c, new ChildLink(c, overlay));
+            }
+        }
+        router.links(parentLink, childLinks, view);
         this.loop = new Thread(this::runLoop, "broker");
+        quorumMembers.add(config.rank());
+        states.onChange((from, to) -> {
+            if (overlay != null) {
+                overlay.announceState(to.label());
+            }
+        });
         new BrokerServices(this).register(router.registry());
         new ModuleServices(this).register(router.registry());
+        new OverlayServices(this).register(router.registry());
     }
 
     public BrokerConfig config() {
@@ -61,14 +103,23 @@ public final class Broker implements LocalConnector.Sink {
     }
 
     /**
-     * Opens the local socket and starts the walk to {@code run}.
+     * Opens the local socket, starts the overlay and starts the walk to {@code run}.
      *
-     * @throws IOException when the socket cannot be created (the message names the path)
+     * @throws IOException when the socket or the overlay cannot be set up (the message says why)
      */
     public void start() throws IOException {
         connector = new LocalConnector(config.localSocket(), config.ownerUid(), config.maxFrameSize(), this);
         connector.start();
         loop.start();
+        if (overlay != null) {
+            try {
+                overlay.start(new OverlayEvents());
+            } catch (IOException e) {
+                connector.close();
+                running = false;
+                throw e;
+            }
+        }
         execute(this::join);
     }
 
@@ -127,6 +178,18 @@ public final class Broker implements LocalConnector.Sink {
         return states;
     }
 
+    OverlayView view() {
+        return view;
+    }
+
+    Overlay overlay() {
+        return overlay;
+    }
+
+    ParentLink parentLink() {
+        return parentLink;
+    }
+
     Instant startedAt() {
         return startedAt;
     }
@@ -135,11 +198,79 @@ public final class Broker implements LocalConnector.Sink {
         return connector == null ? 0 : connector.clientCount();
     }
 
+    /** The leader learns that {@code rank} is online (for its quorum). */
+    void online(int rank) {
+        quorumMembers.add(rank);
+        checkQuorum();
+    }
+
     // ---- the walk through the states (broker thread) ----
 
     private void join() {
-        // A leader has no parent: nothing to join.
-        states.move("parent-none", BrokerState.INIT);
+        if (config.topology().parent() < 0) {
+            states.move("parent-none", BrokerState.INIT);
+            initialize();
+        }
+        // A follower waits in join for OverlayEvents.parentUp.
+    }
+
+    private void onParentUp(String parentState) {
+        view.parentUp(parentState);
+        parentLink.up();
+        if (shutdownRequested || states.state() != BrokerState.JOIN) {
+            return;
+        }
+        if (initialized) {
+            states.move("parent-ready", BrokerState.QUORUM);
+            followParent();
+        } else {
+            states.move("parent-ready", BrokerState.INIT);
+            initialize();
+        }
+    }
+
+    private void onParentState(String parentState) {
+        view.parentState(parentState);
+        if (states.state() == BrokerState.QUORUM) {
+            followParent();
+        }
+    }
+
+    private void onParentDown(String why) {
+        view.parentDown(why);
+        parentLink.down();
+        BrokerState now = states.state();
+        if (!shutdownRequested && (now == BrokerState.RUN || now == BrokerState.QUORUM)) {
+            LOG.warn("lost the parent (rank {}): {}; back to join, retrying; local work goes on and "
+                    + "upstream requests wait", config.topology().parent(), why);
+            states.move("parent-lost", BrokerState.JOIN);
+        }
+    }
+
+    private void onChildStatus(int rank, PeerStatus status, String why) {
+        PeerStatus old = view.childStatus(rank, status, why);
+        if (old == status) {
+            return;
+        }
+        String host = config.topology().host(rank);
+        if (status == PeerStatus.ONLINE) {
+            LOG.info("child {} (rank {}) is online{}", host, rank, why == null ? "" : ": " + why);
+        } else {
+            LOG.warn("child {} (rank {}) is {}: {}", host, rank, status.label(), why);
+        }
+        Map<String, Object> body = new java.util.LinkedHashMap<>();
+        body.put("rank", rank);
+        body.put("host", host);
+        body.put("status", status.label());
+        body.put("previous", old.label());
+        body.put("parent", config.rank());
+        body.put("reason", why);
+        router.publish(Message.event("overlay.peer-status", Payloads.encode(body))
+                .withCredentials(config.ownerUid(), io.canopy.message.Role.OWNER));
+    }
+
+    private void initialize() {
+        initialized = true;
         loadInitialModules(new ArrayList<>(config.modules()));
     }
 
@@ -149,12 +280,21 @@ public final class Broker implements LocalConnector.Sink {
         }
         if (remaining.isEmpty()) {
             states.move("init-success", BrokerState.QUORUM);
-            states.move("quorum-full", BrokerState.RUN);
+            if (config.topology().parent() < 0) {
+                checkQuorum();
+            } else {
+                // Tell the leader this broker is online (for its quorum), then follow the parent.
+                parentLink.deliver(Message.request("broker.online", 0, 0,
+                        Payloads.encode(Map.of("rank", config.rank())))
+                        .withFlags(Message.FLAG_NORESPONSE)
+                        .withCredentials(config.ownerUid(), io.canopy.message.Role.OWNER));
+                followParent();
+            }
             return;
         }
         String name = remaining.remove(0);
         try {
-            modules.start(modules.instantiate(name), java.util.Map.of(), link, router, (runner, failure) -> execute(() -> {
+            modules.start(modules.instantiate(name), Map.of(), link, router, (runner, failure) -> execute(() -> {
                 if (failure != null) {
                     LOG.error("built-in module {} failed to start: {}", name, failure.toString(), failure);
                     discard(runner);
@@ -166,6 +306,21 @@ public final class Broker implements LocalConnector.Sink {
         } catch (Exception e) {
             LOG.error("cannot load built-in module {}: {}", name, e.getMessage());
             beginShutdown("module " + name + " could not be loaded");
+        }
+    }
+
+    private void checkQuorum() {
+        if (states.state() == BrokerState.QUORUM && config.topology().parent() < 0
+                && quorumMembers.size() >= config.quorum()) {
+            states.move("quorum-full", BrokerState.RUN);
+            hasRun = true;
+        }
+    }
+
+    private void followParent() {
+        if (states.state() == BrokerState.QUORUM && view.parentUp() && view.parentState().equals("run")) {
+            states.move("parent-run", BrokerState.RUN);
+            hasRun = true;
         }
     }
 
@@ -220,6 +375,10 @@ public final class Broker implements LocalConnector.Sink {
     }
 
     private void exit() {
+        if (overlay != null) {
+            overlay.goodbye();
+            overlay.close();
+        }
         states.move("finalize-done", BrokerState.EXIT);
         if (connector != null) {
             connector.close();
@@ -231,6 +390,15 @@ public final class Broker implements LocalConnector.Sink {
         }
         running = false;
         exited.countDown();
+    }
+
+    private void backlogOverflow(Message dropped) {
+        LOG.error("more than {} messages waiting for the parent: failing the oldest ({})",
+                ParentLink.BACKLOG_LIMIT, dropped.topic());
+        if (dropped.type() == io.canopy.message.MessageType.REQUEST) {
+            router.respond(dropped.errorResponse(Errno.EAGAIN, "the parent has been away too long and "
+                    + ParentLink.BACKLOG_LIMIT + " messages are waiting for it; try again later"));
+        }
     }
 
     private void runLoop() {
@@ -250,6 +418,44 @@ public final class Broker implements LocalConnector.Sink {
             } catch (RuntimeException e) {
                 LOG.error("broker loop task failed: {}", e.toString(), e);
             }
+        }
+    }
+
+    /** What the overlay reports, handed to the broker thread. */
+    private final class OverlayEvents implements OverlayListener {
+        @Override
+        public void fromParent(Message message) {
+            execute(() -> router.fromPeer("p", message));
+        }
+
+        @Override
+        public void fromChild(int rank, Message message) {
+            execute(() -> router.fromPeer("t" + rank, message));
+        }
+
+        @Override
+        public void parentUp(String parentState) {
+            execute(() -> onParentUp(parentState));
+        }
+
+        @Override
+        public void parentState(String state) {
+            execute(() -> onParentState(state));
+        }
+
+        @Override
+        public void parentDown(String why) {
+            execute(() -> onParentDown(why));
+        }
+
+        @Override
+        public void childStatus(int rank, PeerStatus status, String why) {
+            execute(() -> onChildStatus(rank, status, why));
+        }
+
+        @Override
+        public String stateForHello() {
+            return states.state().label();
         }
     }
 

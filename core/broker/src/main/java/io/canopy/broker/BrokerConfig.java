@@ -1,6 +1,7 @@
 package io.canopy.broker;
 
 import io.canopy.codec.MessageCodec;
+import io.canopy.overlay.Topology;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
@@ -8,37 +9,53 @@ import java.util.Objects;
 /**
  * Everything a broker needs to know at start, parsed and checked before it is built.
  *
- * @param rank          this broker's rank (0 is the leader)
- * @param size          brokers in the instance
- * @param hostname      the name this broker goes by
+ * @param topology      where this broker sits in the tree (rank, parent, children, hosts)
  * @param rundir        where the local socket ({@code rundir/local}) lives
  * @param ownerUid      the instance owner's uid: callers with it (and root) get the owner role
  * @param maxFrameSize  largest message accepted on any connection, in bytes
  * @param modules       built-in modules to load at init, by name, in order
+ * @param quorum        brokers (the leader included) that must be online before the leader runs
  */
-public record BrokerConfig(int rank, int size, String hostname, Path rundir, int ownerUid,
-        int maxFrameSize, List<String> modules) {
+public record BrokerConfig(Topology topology, Path rundir, int ownerUid, int maxFrameSize,
+        List<String> modules, int quorum) {
 
     public BrokerConfig {
+        Objects.requireNonNull(topology, "topology");
         Objects.requireNonNull(rundir, "rundir");
-        Objects.requireNonNull(hostname, "hostname");
         modules = List.copyOf(modules);
-        if (size < 1 || rank < 0 || rank >= size) {
-            throw new IllegalArgumentException("rank " + rank + " is outside an instance of size " + size);
+        if (quorum < 1 || quorum > topology.size()) {
+            throw new IllegalArgumentException("quorum " + quorum + " is outside 1.." + topology.size());
         }
     }
 
     /** A one-broker instance with default limits. */
     public static BrokerConfig single(String hostname, Path rundir, int ownerUid) {
-        return new BrokerConfig(0, 1, hostname, rundir, ownerUid, MessageCodec.DEFAULT_MAX_FRAME, List.of());
+        return new BrokerConfig(Topology.single(hostname), rundir, ownerUid, MessageCodec.DEFAULT_MAX_FRAME,
+                List.of(), 1);
     }
 
     public BrokerConfig withModules(List<String> names) {
-        return new BrokerConfig(rank, size, hostname, rundir, ownerUid, maxFrameSize, names);
+        return new BrokerConfig(topology, rundir, ownerUid, maxFrameSize, names, quorum);
     }
 
     public BrokerConfig withMaxFrameSize(int bytes) {
-        return new BrokerConfig(rank, size, hostname, rundir, ownerUid, bytes, modules);
+        return new BrokerConfig(topology, rundir, ownerUid, bytes, modules, quorum);
+    }
+
+    public BrokerConfig withTopology(Topology t, int newQuorum) {
+        return new BrokerConfig(t, rundir, ownerUid, maxFrameSize, modules, newQuorum);
+    }
+
+    public int rank() {
+        return topology.rank();
+    }
+
+    public int size() {
+        return topology.size();
+    }
+
+    public String hostname() {
+        return topology.host(topology.rank());
     }
 
     /** The local socket's path. */

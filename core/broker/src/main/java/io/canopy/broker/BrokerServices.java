@@ -61,7 +61,8 @@ final class BrokerServices {
         double up = Duration.between(broker.startedAt(), Instant.now()).toNanos() / 1e9;
         respond(req, new Uptime(broker.state().label(), c.rank(), c.size(), up,
                 broker.states().secondsInState(), c.hostname(), c.ownerUid(),
-                ProcessHandle.current().pid(), null, Message.PROTOCOL_VERSION));
+                ProcessHandle.current().pid(), c.topology().parent() < 0 ? null : c.topology().parent(),
+                Message.PROTOCOL_VERSION));
     }
 
     private void stats(Message req) {

@@ -9,6 +9,8 @@ import java.util.Locale;
  * <pre>
  *  join -> init -> quorum -> run -> cleanup -> shutdown -> finalize -> exit
  *    \________\________\______________\__________^  (a failure jumps to shutdown)
+ *    ^___________________________/  (a follower whose parent vanished goes back to join,
+ *    \_____________> quorum          keeps its modules and live state, and rejoins)
  * </pre>
  *
  * <ul>
@@ -44,12 +46,16 @@ public enum BrokerState {
     }
 
     /**
-     * True when moving from this state to {@code next} is allowed: one step forward, or straight
-     * to {@code shutdown} (on failure or signal) from any state before it.
+     * True when moving from this state to {@code next} is allowed: one step forward; straight to
+     * {@code shutdown} (on failure or signal) from any state before it; from run back to join when
+     * the parent vanished; from join to quorum when a broker that already ran rejoins.
      */
     public boolean canMoveTo(BrokerState next) {
         if (next.ordinal() == ordinal() + 1) {
             return true;
+        }
+        if ((this == RUN || this == QUORUM) && next == JOIN || this == JOIN && next == QUORUM) {
+            return true; // parent lost, and the rejoin of a broker that had already run
         }
         return next == SHUTDOWN && ordinal() < SHUTDOWN.ordinal();
     }

@@ -6,35 +6,55 @@ import io.canopy.message.MessageType;
 import io.canopy.message.NodeId;
 import io.canopy.message.Role;
 import io.canopy.module.Access;
+import io.canopy.overlay.PeerStatus;
+import io.canopy.overlay.Topology;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
 /**
- * Moves messages between the endpoints of one broker: requests to the service that owns their
- * topic (after checking the caller's role and the broker's state), responses back along their
- * route, events to every matching subscriber. Used only on the broker thread.
+ * Moves messages between the endpoints of one broker and along the tree: requests to the service
+ * that owns their topic here, or towards the rank they name (after checking the caller's role and
+ * the broker's state); responses back along their route; events up to the leader, which numbers
+ * them, and from there down to every broker and every matching subscriber. Used only on the
+ * broker thread.
  */
 final class Router {
     private static final Logger LOG = LogManager.getLogger(Router.class);
 
-    private final int rank;
-    private final int size;
+    private final Topology topology;
     private final Supplier<BrokerState> state;
+    private final BooleanSupplier hasRun;
     private final ServiceRegistry registry = new ServiceRegistry();
     private final Subscriptions subscriptions = new Subscriptions();
     private final Map<String, Endpoint> endpoints = new HashMap<>();
+    private final Map<Integer, Endpoint> childLinks = new HashMap<>();
+    private OverlayView view = new OverlayView(java.util.List.of());
+    private ParentLink parent;
     private long eventSeq;
     private long requestsRouted;
     private long responsesDropped;
+    private long eventGaps;
 
-    Router(int rank, int size, Supplier<BrokerState> state) {
-        this.rank = rank;
-        this.size = size;
+    Router(Topology topology, Supplier<BrokerState> state, BooleanSupplier hasRun) {
+        this.topology = topology;
         this.state = state;
+        this.hasRun = hasRun;
+    }
+
+    /** Connects the router to the tree: the link up (null for the leader) and one per child. */
+    void links(ParentLink up, Map<Integer, Endpoint> down, OverlayView overlayView) {
+        this.parent = up;
+        this.view = overlayView;
+        if (up != null) {
+            endpoints.put(up.id(), up);
+        }
+        childLinks.putAll(down);
+        down.values().forEach(e -> endpoints.put(e.id(), e));
     }
 
     ServiceRegistry registry() {
@@ -62,10 +82,6 @@ final class Router {
         return Optional.ofNullable(endpoints.get(id));
     }
 
-    int endpointCount(String idPrefix) {
-        return (int) endpoints.keySet().stream().filter(id -> id.startsWith(idPrefix)).count();
-    }
-
     long requestsRouted() {
         return requestsRouted;
     }
@@ -78,45 +94,106 @@ final class Router {
         return eventSeq;
     }
 
-    /** Takes a message an endpoint sent; its credentials are already set by that endpoint. */
+    long eventGaps() {
+        return eventGaps;
+    }
+
+    /** Takes a message a local endpoint (client or module) sent; credentials already set. */
     void fromEndpoint(Endpoint from, Message m) {
         switch (m.type()) {
             case REQUEST -> request(m.pushRoute(from.id()));
             case RESPONSE -> respond(m);
-            case EVENT -> publish(m);
+            case EVENT -> publish(m.withSeq(0));
             case CONTROL -> LOG.debug("ignoring control message {} from {}", m.topic(), from.id());
+        }
+    }
+
+    /** Takes a message from a tree neighbour: {@code hop} is {@code p} or {@code t<rank>}. */
+    void fromPeer(String hop, Message m) {
+        // Peers are authenticated instance brokers; the local role belongs to the first connector only.
+        Message in = m.withCredentials(m.userid(), m.rolemask() & ~Role.LOCAL);
+        switch (in.type()) {
+            case REQUEST -> request(in.pushRoute(hop));
+            case RESPONSE -> {
+                if (hop.equals("p") && parent != null) {
+                    parent.settled(in);
+                }
+                respond(in);
+            }
+            case EVENT -> {
+                if (hop.equals("p")) {
+                    eventFromParent(in);
+                } else {
+                    publish(in);
+                }
+            }
+            case CONTROL -> LOG.debug("ignoring control message {} from {}", in.topic(), hop);
         }
     }
 
     /** Delivers a request whose route ends with its sender's hop. */
     void request(Message req) {
         requestsRouted++;
-        if (req.nodeid() != NodeId.ANY && req.nodeid() != rank) {
-            String where = req.nodeid() == NodeId.UPSTREAM ? "upstream" : "rank " + req.nodeid();
-            respond(req.errorResponse(Errno.EHOSTUNREACH, "no route to " + where
-                    + ": this instance has " + size + " broker" + (size == 1 ? "" : "s")
-                    + " (ranks 0-" + (size - 1) + ")"));
+        int dest = req.nodeid();
+        Optional<ServiceRegistry.Method> local = registry.method(req.topic());
+        boolean here = dest == topology.rank() || (dest == NodeId.ANY && (local.isPresent()
+                || registry.serviceOwner(req.service()).isPresent() || parent == null));
+        boolean early = here ? local.isPresent() && local.get().early() : fromPeer(req);
+        if (!hasRun.getAsBoolean() && !early) {
+            BrokerState now = state.get();
+            fail(req, Errno.EAGAIN, "not ready (state " + now.label() + "): the broker is "
+                    + (now.ordinal() < BrokerState.RUN.ordinal()
+                            ? "still starting; `canopy uptime` shows its progress" : "shutting down"));
             return;
         }
-        Optional<ServiceRegistry.Method> found = registry.method(req.topic());
+        if (here) {
+            deliverLocally(req, local);
+            return;
+        }
+        if (dest == NodeId.ANY || dest == NodeId.UPSTREAM) {
+            if (parent == null) {
+                fail(req, Errno.EHOSTUNREACH, "no route upstream: rank " + topology.rank() + " is the leader");
+                return;
+            }
+            parent.deliver(req.withNodeid(NodeId.ANY));
+            return;
+        }
+        if (dest < 0 || dest >= topology.size()) {
+            fail(req, Errno.EHOSTUNREACH, "no route to rank " + dest + ": this instance has " + topology.size()
+                    + " broker" + (topology.size() == 1 ? "" : "s") + " (ranks 0-" + (topology.size() - 1) + ")");
+            return;
+        }
+        int hop = topology.nextHop(dest);
+        if (hop == Topology.PARENT) {
+            parent.deliver(req);
+            return;
+        }
+        PeerStatus status = view.statusOf(hop);
+        if (status != PeerStatus.ONLINE && status != PeerStatus.TORPID) {
+            fail(req, Errno.EHOSTUNREACH, "no route to rank " + dest + ": "
+                    + (hop == dest ? "it" : "rank " + hop + " on the way") + " (" + topology.host(hop) + ") is "
+                    + status.label());
+            return;
+        }
+        childLinks.get(hop).deliver(req);
+    }
+
+    /** True for a request that came from a tree neighbour (it may pass through before run). */
+    private static boolean fromPeer(Message req) {
+        String hop = req.lastHop();
+        return hop != null && (hop.equals("p") || hop.startsWith("t"));
+    }
+
+    private void deliverLocally(Message req, Optional<ServiceRegistry.Method> found) {
         if (found.isEmpty()) {
-            respond(req.errorResponse(Errno.ENOSYS, noSuchService(req)));
+            fail(req, Errno.ENOSYS, noSuchService(req));
             return;
         }
         ServiceRegistry.Method method = found.get();
-        BrokerState now = state.get();
-        if (!now.serves() && !method.early()) {
-            respond(req.errorResponse(Errno.EAGAIN, "not ready (state " + now.label()
-                    + "): the broker is " + (now.ordinal() < BrokerState.RUN.ordinal()
-                            ? "still starting; `canopy uptime` shows its progress"
-                            : "shutting down")));
-            return;
-        }
         if (method.access() == Access.OWNER && !Role.has(req.rolemask(), Role.OWNER)) {
             LOG.warn("denied {} to uid {} ({}): owner role required", req.topic(), req.userid(),
                     Role.describe(req.rolemask()));
-            respond(req.errorResponse(Errno.EPERM, "permission denied: owner role required for "
-                    + req.topic()));
+            fail(req, Errno.EPERM, "permission denied: owner role required for " + req.topic());
             return;
         }
         if (method.handler() != null) {
@@ -131,6 +208,10 @@ final class Router {
         } else {
             method.module().deliver(req);
         }
+    }
+
+    private void fail(Message req, int errnum, String text) {
+        respond(req.errorResponse(errnum, text));
     }
 
     /** Sends a response back along its route; drops it (logged) when the hop is gone. */
@@ -148,21 +229,45 @@ final class Router {
         to.deliver(resp.popRoute());
     }
 
-    /** Numbers an event and hands it to every matching subscriber. */
+    /** An event published in this subtree: the leader numbers and spreads it; others pass it up. */
     void publish(Message event) {
-        Message numbered = event.withSeq(++eventSeq);
-        for (Endpoint e : subscriptions.matching(numbered.topic())) {
-            e.deliver(numbered);
+        if (parent != null) {
+            parent.deliver(event);
+            return;
+        }
+        spread(event.withSeq(++eventSeq));
+    }
+
+    private void eventFromParent(Message event) {
+        long expected = eventSeq + 1;
+        if (eventSeq != 0 && event.seq() != expected) {
+            eventGaps++;
+            LOG.warn("event sequence gap: expected {}, got {} ({}): {} event(s) missed while the parent link was down",
+                    expected, event.seq(), event.topic(), event.seq() - expected);
+        }
+        eventSeq = event.seq();
+        spread(event);
+    }
+
+    /** Hands a numbered event to every matching local subscriber and to every online child. */
+    private void spread(Message event) {
+        for (Endpoint e : subscriptions.matching(event.topic())) {
+            e.deliver(event);
+        }
+        for (Map.Entry<Integer, Endpoint> c : childLinks.entrySet()) {
+            PeerStatus s = view.statusOf(c.getKey());
+            if (s == PeerStatus.ONLINE || s == PeerStatus.TORPID) {
+                c.getValue().deliver(event);
+            }
         }
     }
 
     private String noSuchService(Message req) {
         String service = req.service();
         if (registry.serviceOwner(service).isPresent()) {
-            return "unknown method " + req.topic() + ": service '" + service
-                    + "' has no such method";
+            return "unknown method " + req.topic() + ": service '" + service + "' has no such method";
         }
-        return "no service '" + service + "' on rank " + rank
+        return "no service '" + service + "' on rank " + topology.rank()
                 + ": is its module loaded? (`canopy module list`)";
     }
 }

@@ -16,7 +16,8 @@ class BrokerStateTest {
             assertTrue(all[i].canMoveTo(all[i + 1]), all[i] + "->" + all[i + 1]);
         }
         assertFalse(BrokerState.JOIN.canMoveTo(BrokerState.RUN));
-        assertFalse(BrokerState.RUN.canMoveTo(BrokerState.JOIN));
+        assertFalse(BrokerState.INIT.canMoveTo(BrokerState.JOIN));
+        assertFalse(BrokerState.CLEANUP.canMoveTo(BrokerState.JOIN));
         assertFalse(BrokerState.EXIT.canMoveTo(BrokerState.SHUTDOWN));
     }
 
@@ -26,6 +27,13 @@ class BrokerStateTest {
             boolean before = s.ordinal() < BrokerState.SHUTDOWN.ordinal();
             assertEquals(before, s.canMoveTo(BrokerState.SHUTDOWN), s.name() + "->shutdown");
         }
+    }
+
+    @Test
+    void aFollowerThatLostItsParentGoesBackToJoinAndRejoinsWithoutInit() {
+        assertTrue(BrokerState.RUN.canMoveTo(BrokerState.JOIN));
+        assertTrue(BrokerState.QUORUM.canMoveTo(BrokerState.JOIN));
+        assertTrue(BrokerState.JOIN.canMoveTo(BrokerState.QUORUM));
     }
 
     @Test

@@ -1,0 +1,98 @@
+package io.canopy.broker;
+
+import io.canopy.message.Errno;
+import io.canopy.message.Message;
+import io.canopy.module.Access;
+import io.canopy.module.Payloads;
+import io.canopy.module.RpcException;
+import io.canopy.overlay.Topology;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The broker's view of the tree, for {@code canopy overlay}:
+ * <ul>
+ *   <li>{@code overlay.status} (user, answers before run): this broker's rank, host, state, its
+ *       parent link, and each child's status with the time and reason of its last change.
+ *   <li>{@code overlay.topology} (user, early): the configured tree ({@code children} of every rank
+ *       and each rank's host), so a client can draw ranks it cannot reach.
+ *   <li>{@code overlay.disconnect} (owner): {@code {"rank": N}} drops a direct child.
+ *   <li>{@code broker.online} (owner, early; sent by followers to rank 0): counts towards quorum.
+ * </ul>
+ */
+final class OverlayServices {
+    private final Broker broker;
+
+    OverlayServices(Broker broker) {
+        this.broker = broker;
+    }
+
+    void register(ServiceRegistry registry) {
+        registry.addBuiltin("overlay.status", Access.USER, true, this::status);
+        registry.addBuiltin("overlay.topology", Access.USER, true, this::topology);
+        registry.addBuiltin("overlay.disconnect", Access.OWNER, false, this::disconnect);
+        registry.addBuiltin("broker.online", Access.OWNER, true, this::online);
+    }
+
+    private void status(Message req) {
+        Topology t = broker.config().topology();
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("rank", t.rank());
+        out.put("host", t.host(t.rank()));
+        out.put("size", t.size());
+        out.put("state", broker.state().label());
+        out.put("parent", t.parent() < 0 ? null : t.parent());
+        OverlayView v = broker.view();
+        if (t.parent() >= 0) {
+            Map<String, Object> p = new LinkedHashMap<>();
+            p.put("up", v.parentUp());
+            p.put("state", v.parentState());
+            p.put("reason", v.parentWhy());
+            p.put("waiting", broker.parentLink() == null ? 0 : broker.parentLink().waiting());
+            out.put("parentLink", p);
+        }
+        List<Map<String, Object>> children = new ArrayList<>();
+        for (OverlayView.Child c : v.children()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("rank", c.rank());
+            m.put("host", t.host(c.rank()));
+            m.put("status", c.status().label());
+            m.put("since", c.since().toEpochMilli());
+            m.put("reason", c.why());
+            children.add(m);
+        }
+        out.put("children", children);
+        out.put("eventSeq", broker.router().lastEventSeq());
+        out.put("eventGaps", broker.router().eventGaps());
+        broker.router().respond(req.response(Payloads.encode(out)));
+    }
+
+    private void topology(Message req) {
+        Topology t = broker.config().topology();
+        List<Map<String, Object>> ranks = new ArrayList<>();
+        for (int r = 0; r < t.size(); r++) {
+            ranks.add(Map.of("rank", r, "host", t.host(r), "children", t.childrenOf(r)));
+        }
+        broker.router().respond(req.response(Payloads.encode(Map.of("size", t.size(), "ranks", ranks))));
+    }
+
+    private void disconnect(Message req) throws RpcException {
+        int rank = Payloads.tree(req.payload()).path("rank").asInt(-1);
+        Topology t = broker.config().topology();
+        if (!t.children().contains(rank)) {
+            throw new RpcException(Errno.EINVAL, "rank " + rank + " is not a child of rank " + t.rank()
+                    + "; send this to its parent (`canopy overlay disconnect` finds it)");
+        }
+        if (broker.overlay() == null) {
+            throw new RpcException(Errno.EINVAL, "this broker has no overlay");
+        }
+        broker.overlay().disconnectChild(rank, "administrative disconnect");
+        broker.router().respond(req.response(Payloads.encode(Map.of("rank", rank, "host", t.host(rank)))));
+    }
+
+    private void online(Message req) throws RpcException {
+        broker.online(Payloads.tree(req.payload()).path("rank").asInt());
+    }
+}

@@ -1,0 +1,74 @@
+package io.canopy.broker;
+
+import io.canopy.overlay.PeerStatus;
+import java.time.Instant;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * What this broker knows of its links: each child's status and since when, and whether its parent
+ * link is up and in which state the parent is. Used only on the broker thread.
+ */
+final class OverlayView {
+    /** One child's status, with the time it changed and why. */
+    record Child(int rank, PeerStatus status, Instant since, String why) {}
+
+    private final Map<Integer, Child> children = new TreeMap<>();
+    private boolean parentUp;
+    private String parentState = "unknown";
+    private String parentWhy = "not connected yet";
+
+    OverlayView(Iterable<Integer> childRanks) {
+        Instant now = Instant.now();
+        for (int r : childRanks) {
+            children.put(r, new Child(r, PeerStatus.OFFLINE, now, "not connected yet"));
+        }
+    }
+
+    /** Records a child's new status; returns the previous one. */
+    PeerStatus childStatus(int rank, PeerStatus status, String why) {
+        Child old = children.get(rank);
+        children.put(rank, new Child(rank, status, Instant.now(), why));
+        return old == null ? PeerStatus.OFFLINE : old.status();
+    }
+
+    PeerStatus statusOf(int child) {
+        Child c = children.get(child);
+        return c == null ? PeerStatus.OFFLINE : c.status();
+    }
+
+    Iterable<Child> children() {
+        return children.values();
+    }
+
+    int online() {
+        return (int) children.values().stream().filter(c -> c.status() == PeerStatus.ONLINE).count();
+    }
+
+    void parentUp(String state) {
+        parentUp = true;
+        parentState = state;
+        parentWhy = null;
+    }
+
+    void parentState(String state) {
+        parentState = state;
+    }
+
+    void parentDown(String why) {
+        parentUp = false;
+        parentWhy = why;
+    }
+
+    boolean parentUp() {
+        return parentUp;
+    }
+
+    String parentState() {
+        return parentState;
+    }
+
+    String parentWhy() {
+        return parentWhy;
+    }
+}

@@ -1,0 +1,39 @@
+package io.canopy.overlay;
+
+import io.canopy.message.Message;
+import java.io.IOException;
+
+/**
+ * The tree-based overlay network as the broker uses it: one link up to the parent, links down to
+ * the children, hello and heartbeats handled inside. Implemented over ZeroMQ in
+ * {@code overlay-zmq}; the broker knows only this interface.
+ *
+ * <p>Sends are called on the broker thread and never block; what arrives is reported to the
+ * {@link OverlayListener} from the overlay's own thread.
+ */
+public interface Overlay extends AutoCloseable {
+
+    /** Binds for children (if any), starts joining the parent (if any) and starts heartbeats. */
+    void start(OverlayListener listener) throws IOException;
+
+    /**
+     * Sends to the parent. Returns false when the link is not up (the caller keeps the message to
+     * resend after the next hello).
+     */
+    boolean sendToParent(Message message);
+
+    /** Sends to a child; returns false when that child is not online. */
+    boolean sendToChild(int rank, Message message);
+
+    /** Tells every online child the broker's new state (children wait for {@code run}). */
+    void announceState(String state);
+
+    /** Drops a child's connection, telling it to go back to join (administrative disconnect). */
+    void disconnectChild(int rank, String reason);
+
+    /** Says goodbye to the parent (so it marks this broker offline, not lost). */
+    void goodbye();
+
+    @Override
+    void close();
+}

@@ -1,0 +1,34 @@
+package io.canopy.overlay;
+
+import io.canopy.message.Message;
+
+/**
+ * What the overlay tells its broker. Called on the overlay's thread: implementations hand the
+ * work to the broker thread.
+ */
+public interface OverlayListener {
+
+    /** A message from the parent (request, response or event). */
+    void fromParent(Message message);
+
+    /** A message from a child (request, response or event). */
+    void fromChild(int rank, Message message);
+
+    /** The hello was accepted; the parent is in {@code parentState}. */
+    void parentUp(String parentState);
+
+    /** The parent announced a new state. */
+    void parentState(String state);
+
+    /** The link to the parent is gone ({@code why} says how); the overlay keeps retrying. */
+    void parentDown(String why);
+
+    /** A child's status changed. */
+    void childStatus(int rank, PeerStatus status, String why);
+
+    /**
+     * The broker's state now, as a child's hello should see it; children are accepted only once
+     * the broker is past init.
+     */
+    String stateForHello();
+}
