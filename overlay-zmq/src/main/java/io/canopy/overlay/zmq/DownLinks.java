@@ -1,0 +1,275 @@
+package io.canopy.overlay.zmq;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.canopy.codec.CodecException;
+import io.canopy.message.Message;
+import io.canopy.message.MessageType;
+import io.canopy.module.Payloads;
+import io.canopy.module.RpcException;
+import io.canopy.overlay.OverlayListener;
+import io.canopy.overlay.PeerStatus;
+import io.canopy.overlay.Topology;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.logging.log4j.Level;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+import org.zeromq.SocketType;
+import org.zeromq.ZContext;
+import org.zeromq.ZMQ;
+
+/**
+ * A parent's links to its children: one bound ROUTER. Admits a child only after a hello that
+ * matches the configuration (rank, host, protocol version, instance) and only once the broker is
+ * past init; then watches each child's heartbeats: silent for the torpid timeout it is torpid,
+ * for the lost timeout (or its connection gone without a goodbye) it is lost. Used on the overlay
+ * thread only, except {@link #status}, which any thread may read.
+ */
+final class DownLinks {
+    private static final Logger LOG = LogManager.getLogger(DownLinks.class);
+    private static final Set<String> ADMITTING = Set.of("quorum", "run", "cleanup");
+
+    /** One admitted child. */
+    private static final class Child {
+        final int rank;
+        final byte[] identity;
+        long lastHeard;
+        long lastSent;
+        PeerStatus status = PeerStatus.ONLINE;
+
+        Child(int rank, byte[] identity, long now) {
+            this.rank = rank;
+            this.identity = identity;
+            this.lastHeard = now;
+            this.lastSent = now;
+        }
+    }
+
+    private final OverlaySettings settings;
+    private final Frames frames;
+    private final OverlayListener listener;
+    private final ZMQ.Socket socket;
+    private final Map<Integer, Child> byRank = new HashMap<>();
+    private final Map<ByteBuffer, Child> byIdentity = new HashMap<>();
+    private final Map<Integer, PeerStatus> status = new ConcurrentHashMap<>();
+    private final RateLimitedLog rare = new RateLimitedLog(LOG, 30_000_000_000L);
+
+    DownLinks(ZContext ctx, OverlaySettings settings, Frames frames, OverlayListener listener) throws IOException {
+        this.settings = settings;
+        this.frames = frames;
+        this.listener = listener;
+        this.socket = ctx.createSocket(SocketType.ROUTER);
+        socket.setLinger(5);
+        socket.setRouterMandatory(true);
+        socket.setRouterHandover(true);
+        socket.setSndHWM(0);
+        socket.setRcvHWM(0);
+        if (settings.cert() != null) {
+            socket.setZAPDomain("canopy");
+            socket.setCurveServer(true);
+            socket.setCurvePublicKey(settings.cert().publicKeyBytes());
+            socket.setCurveSecretKey(settings.cert().secretKeyBytes());
+        }
+        try {
+            socket.bind(settings.bindUri());
+        } catch (RuntimeException e) {
+            socket.close();
+            throw new IOException("cannot bind " + settings.bindUri() + " for children: " + e.getMessage()
+                    + " (is another broker using it? check [bootstrap] bind for this host)", e);
+        }
+        for (int c : settings.topology().children()) {
+            status.put(c, PeerStatus.OFFLINE);
+        }
+        LOG.info("overlay: listening for children on {}", settings.bindUri());
+    }
+
+    ZMQ.Socket socket() {
+        return socket;
+    }
+
+    /** A child's status as last decided; safe from any thread. */
+    PeerStatus status(int rank) {
+        return status.getOrDefault(rank, PeerStatus.OFFLINE);
+    }
+
+    /** Sends to a child; false (and the child marked lost) when its connection is gone. */
+    boolean send(int rank, Message m) {
+        Child c = byRank.get(rank);
+        if (c == null) {
+            return false;
+        }
+        if (!frames.send(socket, c.identity, m)) {
+            mark(c, PeerStatus.LOST, "its connection dropped without a goodbye");
+            forget(c);
+            return false;
+        }
+        c.lastSent = System.nanoTime();
+        return true;
+    }
+
+    void announce(String state) {
+        for (Child c : List.copyOf(byRank.values())) {
+            send(c.rank, Frames.control(Control.STATE, Map.of("state", state)));
+        }
+    }
+
+    void disconnect(int rank, String reason) {
+        Child c = byRank.get(rank);
+        if (c == null) {
+            return;
+        }
+        frames.send(socket, c.identity, Frames.control(Control.DISCONNECT, Map.of("reason", reason)));
+        mark(c, PeerStatus.LOST, reason);
+        forget(c);
+    }
+
+    /** Heartbeats out, silence in. */
+    void tick(long now) {
+        long keepalive = settings.keepalive().toNanos();
+        for (Child c : List.copyOf(byRank.values())) {
+            long silent = now - c.lastHeard;
+            if (silent >= settings.lost().toNanos()) {
+                mark(c, PeerStatus.LOST, "no heartbeat for " + settings.lost().toSeconds() + "s");
+                forget(c);
+                continue;
+            }
+            if (silent >= settings.torpid().toNanos() && c.status == PeerStatus.ONLINE) {
+                mark(c, PeerStatus.TORPID, "no heartbeat for " + settings.torpid().toSeconds() + "s");
+            }
+            if (now - c.lastSent >= keepalive) {
+                send(c.rank, Frames.control(Control.HEARTBEAT, Map.of("state", listener.stateForHello())));
+            }
+        }
+    }
+
+    long nextDeadline(long now) {
+        long next = now + settings.keepalive().toNanos();
+        for (Child c : byRank.values()) {
+            next = Math.min(next, c.lastSent + settings.keepalive().toNanos());
+            next = Math.min(next, c.lastHeard + (c.status == PeerStatus.ONLINE
+                    ? settings.torpid().toNanos() : settings.lost().toNanos()));
+        }
+        return next;
+    }
+
+    /** Reads everything the children sent. */
+    void receive() {
+        List<byte[]> parts;
+        while ((parts = Frames.receive(socket)) != null) {
+            if (parts.size() != 3) {
+                rare.log(Level.WARN, "frames", "overlay: dropped a message of " + parts.size()
+                        + " frames (expected identity, header, payload)");
+                continue;
+            }
+            byte[] identity = parts.get(0);
+            Message m;
+            try {
+                m = frames.decode(parts.get(1), parts.get(2));
+            } catch (CodecException e) {
+                rare.log(Level.WARN, "decode", "overlay: dropped an unreadable message from peer "
+                        + printable(identity) + ": " + e.getMessage());
+                continue;
+            }
+            try {
+                handle(identity, m);
+            } catch (RpcException e) {
+                rare.log(Level.WARN, "payload", "overlay: dropped a control message with a bad body from "
+                        + printable(identity) + ": " + e.getMessage());
+            }
+        }
+    }
+
+    void close() {
+        socket.close();
+    }
+
+    private void handle(byte[] identity, Message m) throws RpcException {
+        long now = System.nanoTime();
+        if (m.type() == MessageType.CONTROL && m.topic().equals(Control.HELLO)) {
+            hello(identity, Payloads.tree(m.payload()), now);
+            return;
+        }
+        Child c = byIdentity.get(ByteBuffer.wrap(identity));
+        if (c == null) {
+            rare.log(Level.DEBUG, "unknown", "overlay: asking unknown peer " + printable(identity) + " to say hello");
+            frames.send(socket, identity, Frames.control(Control.REJOIN, Map.of()));
+            return;
+        }
+        c.lastHeard = now;
+        if (c.status == PeerStatus.TORPID) {
+            mark(c, PeerStatus.ONLINE, "heard from again");
+        }
+        if (m.type() != MessageType.CONTROL) {
+            listener.fromChild(c.rank, m);
+        } else if (m.topic().equals(Control.GOODBYE)) {
+            mark(c, PeerStatus.OFFLINE, "said goodbye");
+            forget(c);
+        }
+    }
+
+    private void hello(byte[] identity, JsonNode h, long now) {
+        int rank = h.path("rank").asInt(-1);
+        String host = h.path("host").asText("?");
+        Topology t = settings.topology();
+        String refusal = null;
+        boolean retry = false;
+        if (h.path("version").asInt(-1) != Message.PROTOCOL_VERSION) {
+            refusal = "protocol version mismatch: the child speaks " + h.path("version").asText("?")
+                    + ", this broker " + Message.PROTOCOL_VERSION + "; run the same Canopy version on both";
+        } else if (!settings.instanceId().equals(h.path("instance").asText())) {
+            refusal = "wrong instance: the child's configuration lists other hosts; use the same system.toml everywhere";
+        } else if (!t.children().contains(rank)) {
+            refusal = "rank " + rank + " is not a child of rank " + t.rank() + ": mismatched config?";
+        } else if (!t.host(rank).equals(host)) {
+            refusal = host + " is not rank " + rank + " (that is " + t.host(rank) + "): mismatched config?";
+        } else if (!ADMITTING.contains(listener.stateForHello())) {
+            refusal = "not ready (state " + listener.stateForHello() + ")";
+            retry = true;
+        }
+        if (refusal != null) {
+            rare.log(retry ? Level.DEBUG : Level.ERROR, "hello-" + rank + "-" + retry,
+                    "overlay: rejecting connection from " + host + " (rank " + rank + "): " + refusal);
+            frames.send(socket, identity, Frames.control(Control.HELLO_REFUSED, Map.of("reason", refusal, "retry", retry)));
+            return;
+        }
+        Child old = byRank.get(rank);
+        if (old != null && !java.util.Arrays.equals(old.identity, identity)) {
+            LOG.error("overlay: {} (rank {}) reconnected after a crash; dropping its old connection state", host, rank);
+            mark(old, PeerStatus.LOST, "reconnected after a crash");
+            forget(old);
+        }
+        if (old == null || !java.util.Arrays.equals(old.identity, identity)) {
+            Child c = new Child(rank, identity, now);
+            byRank.put(rank, c);
+            byIdentity.put(ByteBuffer.wrap(identity), c);
+            c.status = PeerStatus.OFFLINE;
+            mark(c, PeerStatus.ONLINE, null);
+        }
+        frames.send(socket, identity, Frames.control(Control.HELLO_OK,
+                Map.of("state", listener.stateForHello(), "rank", t.rank())));
+    }
+
+    private void mark(Child c, PeerStatus s, String why) {
+        if (c.status == s) {
+            return;
+        }
+        c.status = s;
+        status.put(c.rank, s);
+        listener.childStatus(c.rank, s, why);
+    }
+
+    private void forget(Child c) {
+        byRank.remove(c.rank, c);
+        byIdentity.remove(ByteBuffer.wrap(c.identity));
+    }
+
+    private static String printable(byte[] identity) {
+        String s = new String(identity, java.nio.charset.StandardCharsets.UTF_8);
+        return s.chars().allMatch(ch -> ch >= 32 && ch < 127) ? s : java.util.HexFormat.of().formatHex(identity);
+    }
+}

@@ -1,0 +1,71 @@
+package io.canopy.overlay.zmq;
+
+import io.canopy.codec.CodecException;
+import io.canopy.codec.MessageCodec;
+import io.canopy.message.Message;
+import io.canopy.module.Payloads;
+import java.util.ArrayList;
+import java.util.List;
+import org.zeromq.ZMQ;
+
+/**
+ * Reads and writes messages as ZeroMQ frames: one header frame and one payload frame, behind the
+ * peer's identity frame on the ROUTER side. Anything else on the wire is refused with a reason.
+ */
+final class Frames {
+    private final MessageCodec codec;
+
+    Frames(MessageCodec codec) {
+        this.codec = codec;
+    }
+
+    /** All frames of the next message, or null when none is waiting. */
+    static List<byte[]> receive(ZMQ.Socket socket) {
+        byte[] first = socket.recv(ZMQ.DONTWAIT);
+        if (first == null) {
+            return null;
+        }
+        List<byte[]> parts = new ArrayList<>(3);
+        parts.add(first);
+        while (socket.hasReceiveMore() && parts.size() < 16) {
+            parts.add(socket.recv(0));
+        }
+        while (socket.hasReceiveMore()) {
+            socket.recv(0); // drain an absurdly long message; it is refused below
+            parts.add(null);
+        }
+        return parts;
+    }
+
+    /** The message in {@code header}+{@code payload}. */
+    Message decode(byte[] header, byte[] payload) throws CodecException {
+        if (header == null || payload == null) {
+            throw new CodecException("missing frame");
+        }
+        return codec.decode(header, payload);
+    }
+
+    /**
+     * Sends {@code m} (after {@code identity}, when not null); false when ZeroMQ refused, e.g.
+     * EHOSTUNREACH from a ROUTER whose peer has gone, or EAGAIN from a DEALER with no connection.
+     */
+    boolean send(ZMQ.Socket socket, byte[] identity, Message m) {
+        byte[] header = codec.encodeHeader(m);
+        try {
+            if (identity != null && !socket.send(identity, ZMQ.SNDMORE | ZMQ.DONTWAIT)) {
+                return false;
+            }
+            if (!socket.send(header, ZMQ.SNDMORE | ZMQ.DONTWAIT)) {
+                return false;
+            }
+            return socket.send(m.payload(), ZMQ.DONTWAIT);
+        } catch (org.zeromq.ZMQException e) {
+            return false;
+        }
+    }
+
+    /** A control message with a MessagePack body. */
+    static Message control(String name, Object body) {
+        return Message.control(name, Payloads.encode(body));
+    }
+}

@@ -1,0 +1,258 @@
+package io.canopy.overlay.zmq;
+
+import io.canopy.codec.CodecException;
+import io.canopy.message.Message;
+import io.canopy.message.MessageType;
+import io.canopy.module.Payloads;
+import io.canopy.module.RpcException;
+import io.canopy.overlay.OverlayListener;
+import io.canopy.overlay.Topology;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.logging.log4j.Level;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+import org.zeromq.SocketType;
+import org.zeromq.ZContext;
+import org.zeromq.ZMQ;
+
+/**
+ * A follower's link to its parent: a DEALER that says hello until the parent accepts it (retrying
+ * with capped backoff for as long as it takes, logging at a sane rate), then exchanges heartbeats
+ * and messages, and starts over when the parent goes silent, disconnects, or no longer knows it.
+ * Used on the overlay thread only.
+ */
+final class UpLink {
+    private static final Logger LOG = LogManager.getLogger(UpLink.class);
+    private static final long MIN_BACKOFF = 100_000_000L;
+    private static final long MAX_BACKOFF = 2_000_000_000L;
+    private static final AtomicInteger MONITORS = new AtomicInteger();
+
+    private enum State { IDLE, HELLO, UP }
+
+    private final ZContext ctx;
+    private final OverlaySettings settings;
+    private final Frames frames;
+    private final OverlayListener listener;
+    private final Runnable socketsChanged;
+    private final String uuid = UUID.randomUUID().toString();
+    private final RateLimitedLog rare = new RateLimitedLog(LOG, 60_000_000_000L);
+    private ZMQ.Socket socket;
+    private ZMQ.Socket monitor;
+    private State state = State.IDLE;
+    private long backoff = MIN_BACKOFF;
+    private long nextHello;
+    private long lastHeard;
+    private long lastSent;
+    private volatile boolean up;
+
+    UpLink(ZContext ctx, OverlaySettings settings, Frames frames, OverlayListener listener, Runnable socketsChanged) {
+        this.ctx = ctx;
+        this.settings = settings;
+        this.frames = frames;
+        this.listener = listener;
+        this.socketsChanged = socketsChanged;
+    }
+
+    boolean isUp() {
+        return up;
+    }
+
+    ZMQ.Socket socket() {
+        return socket;
+    }
+
+    ZMQ.Socket monitor() {
+        return monitor;
+    }
+
+    /** Sends to the parent; false when the link is not up or ZeroMQ refused. */
+    boolean send(Message m) {
+        if (state != State.UP) {
+            return false;
+        }
+        if (!frames.send(socket, null, m)) {
+            return false;
+        }
+        lastSent = System.nanoTime();
+        return true;
+    }
+
+    /** Timers: connect, resend hello, heartbeat, notice a silent parent. */
+    void tick(long now) {
+        if (socket == null && now >= nextHello) {
+            open();
+        }
+        if (state == State.HELLO && now >= nextHello) {
+            sayHello();
+            nextHello = now + backoff;
+            backoff = Math.min(backoff * 2, MAX_BACKOFF);
+        }
+        if (state == State.UP) {
+            if (now - lastSent >= settings.keepalive().toNanos()) {
+                send(Frames.control(Control.HEARTBEAT, Map.of()));
+            }
+            if (now - lastHeard >= settings.lost().toNanos()) {
+                drop("no heartbeat from the parent for " + settings.lost().toSeconds() + "s", now);
+            }
+        }
+    }
+
+    /** Nanoseconds until {@link #tick} has something to do. */
+    long nextDeadline(long now) {
+        if (state == State.UP) {
+            return Math.min(lastSent + settings.keepalive().toNanos(), lastHeard + settings.lost().toNanos());
+        }
+        return nextHello;
+    }
+
+    /** Reads everything the parent sent. */
+    void receive() {
+        List<byte[]> parts;
+        while (socket != null && (parts = Frames.receive(socket)) != null) {
+            if (parts.size() != 2) {
+                rare.log(Level.WARN, "frames", "overlay: dropped a message of " + parts.size()
+                        + " frames from the parent (expected 2)");
+                continue;
+            }
+            try {
+                handle(frames.decode(parts.get(0), parts.get(1)));
+            } catch (CodecException | RpcException e) {
+                rare.log(Level.WARN, "decode", "overlay: dropped an unreadable message from the parent: " + e.getMessage());
+            }
+        }
+    }
+
+    /** Reads socket events: a dropped TCP connection means the parent is gone. */
+    void monitorEvents() {
+        ZMQ.Event e;
+        while (monitor != null && (e = ZMQ.Event.recv(monitor, ZMQ.DONTWAIT)) != null) {
+            if (e.getEvent() == ZMQ.EVENT_DISCONNECTED && state == State.UP) {
+                drop("the connection to the parent closed", System.nanoTime());
+            }
+        }
+    }
+
+    /** Tells the parent this broker leaves on purpose. */
+    void goodbye() {
+        if (state == State.UP) {
+            send(Frames.control(Control.GOODBYE, Map.of()));
+        }
+    }
+
+    void close() {
+        closeSockets();
+    }
+
+    private void handle(Message m) throws RpcException {
+        long now = System.nanoTime();
+        lastHeard = now;
+        if (m.type() != MessageType.CONTROL) {
+            if (state == State.UP) {
+                listener.fromParent(m);
+            }
+            return;
+        }
+        switch (m.topic()) {
+            case Control.HELLO_OK -> {
+                if (state != State.UP) {
+                    state = State.UP;
+                    up = true;
+                    backoff = MIN_BACKOFF;
+                    lastSent = now;
+                    rare.reset("refused");
+                    LOG.info("overlay: joined parent {} (rank {})", parentHost(), settings.topology().parent());
+                    listener.parentUp(Payloads.tree(m.payload()).path("state").asText("unknown"));
+                }
+            }
+            case Control.HELLO_REFUSED -> {
+                var body = Payloads.tree(m.payload());
+                rare.log(body.path("retry").asBoolean(true) ? Level.INFO : Level.ERROR, "refused",
+                        "overlay: parent " + parentHost() + " (rank " + settings.topology().parent()
+                                + ") refused hello: " + body.path("reason").asText() + "; retrying");
+            }
+            case Control.STATE, Control.HEARTBEAT -> {
+                String s = Payloads.tree(m.payload()).path("state").asText("");
+                if (state == State.UP && !s.isEmpty() && m.topic().equals(Control.STATE)) {
+                    listener.parentState(s);
+                }
+            }
+            case Control.DISCONNECT -> drop("the parent disconnected this broker: "
+                    + Payloads.tree(m.payload()).path("reason").asText("no reason given"), now);
+            case Control.REJOIN -> {
+                if (state == State.UP) {
+                    drop("the parent no longer knows this broker (did it restart?)", now);
+                }
+            }
+            default -> LOG.debug("overlay: ignoring control {} from the parent", m.topic());
+        }
+    }
+
+    private void open() {
+        socket = ctx.createSocket(SocketType.DEALER);
+        socket.setLinger(5);
+        socket.setImmediate(true);
+        socket.setSndHWM(0);
+        socket.setRcvHWM(0);
+        socket.setReconnectIVL(100);
+        socket.setReconnectIVLMax(2000);
+        socket.setIdentity(("r" + settings.topology().rank() + "-" + uuid).getBytes(StandardCharsets.UTF_8));
+        if (settings.cert() != null) {
+            socket.setCurvePublicKey(settings.cert().publicKeyBytes());
+            socket.setCurveSecretKey(settings.cert().secretKeyBytes());
+            socket.setCurveServerKey(settings.cert().publicKeyBytes());
+        }
+        String monitorUri = "inproc://canopy-up-monitor-" + MONITORS.incrementAndGet();
+        socket.monitor(monitorUri, ZMQ.EVENT_DISCONNECTED);
+        monitor = ctx.createSocket(SocketType.PAIR);
+        monitor.setLinger(0);
+        monitor.connect(monitorUri);
+        socket.connect(settings.parentUri());
+        state = State.HELLO;
+        nextHello = System.nanoTime();
+        socketsChanged.run();
+    }
+
+    private void sayHello() {
+        Topology t = settings.topology();
+        boolean sent = frames.send(socket, null, Frames.control(Control.HELLO, Map.of(
+                "rank", t.rank(), "host", t.host(t.rank()), "version", Message.PROTOCOL_VERSION,
+                "instance", settings.instanceId(), "uuid", uuid)));
+        if (!sent) {
+            rare.log(Level.INFO, "waiting", "overlay: waiting for parent " + parentHost() + " (rank "
+                    + t.parent() + ") at " + settings.parentUri());
+        }
+    }
+
+    private void drop(String why, long now) {
+        boolean wasUp = state == State.UP;
+        closeSockets();
+        state = State.IDLE;
+        up = false;
+        nextHello = now + MIN_BACKOFF;
+        backoff = MIN_BACKOFF;
+        if (wasUp) {
+            LOG.warn("overlay: lost parent {} (rank {}): {}", parentHost(), settings.topology().parent(), why);
+            listener.parentDown(why);
+        }
+    }
+
+    private void closeSockets() {
+        if (socket != null) {
+            socket.close();
+            socket = null;
+        }
+        if (monitor != null) {
+            monitor.close();
+            monitor = null;
+        }
+        socketsChanged.run();
+    }
+
+    private String parentHost() {
+        return settings.topology().host(settings.topology().parent());
+    }
+}

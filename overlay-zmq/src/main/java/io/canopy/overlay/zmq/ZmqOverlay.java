@@ -1,0 +1,223 @@
+package io.canopy.overlay.zmq;
+
+import io.canopy.codec.MessageCodec;
+import io.canopy.message.Message;
+import io.canopy.overlay.Overlay;
+import io.canopy.overlay.OverlayListener;
+import io.canopy.overlay.PeerStatus;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.Pipe;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+import org.zeromq.ZContext;
+import org.zeromq.ZMQ;
+
+/**
+ * The TBON over ZeroMQ: a ROUTER bound for the children ({@link DownLinks}), a DEALER to the
+ * parent ({@link UpLink}), and, with a certificate, CURVE on both plus a ZAP handler admitting
+ * only the instance's key. One thread owns every socket; the broker hands it work through a queue
+ * and a wake-up pipe, so no socket is ever touched by two threads.
+ */
+public final class ZmqOverlay implements Overlay {
+    private static final Logger LOG = LogManager.getLogger(ZmqOverlay.class);
+
+    private final OverlaySettings settings;
+    private final Frames frames;
+    private final ZContext ctx = new ZContext(1);
+    private final Queue<Runnable> commands = new ConcurrentLinkedQueue<>();
+    private final AtomicBoolean wakePending = new AtomicBoolean();
+    private Pipe wake;
+    private Thread io;
+    private volatile boolean running;
+    private volatile boolean pollerDirty = true;
+    private UpLink up;
+    private DownLinks down;
+    private ZapHandler zap;
+
+    public ZmqOverlay(OverlaySettings settings, int maxFrameSize) {
+        this.settings = settings;
+        this.frames = new Frames(new MessageCodec(maxFrameSize));
+    }
+
+    @Override
+    public void start(OverlayListener listener) throws IOException {
+        ctx.setLinger(5);
+        if (settings.cert() != null && !settings.topology().children().isEmpty()) {
+            zap = new ZapHandler(ctx, settings.cert().publicKeyBytes());
+        }
+        if (!settings.topology().children().isEmpty()) {
+            down = new DownLinks(ctx, settings, frames, listener);
+        }
+        if (settings.topology().parent() >= 0) {
+            up = new UpLink(ctx, settings, frames, listener, () -> pollerDirty = true);
+        }
+        wake = Pipe.open();
+        wake.source().configureBlocking(false);
+        wake.sink().configureBlocking(false);
+        running = true;
+        io = new Thread(this::loop, "overlay-io");
+        io.setDaemon(true);
+        io.start();
+    }
+
+    @Override
+    public boolean sendToParent(Message message) {
+        if (up == null || !up.isUp()) {
+            return false;
+        }
+        submit(() -> up.send(message));
+        return true;
+    }
+
+    @Override
+    public boolean sendToChild(int rank, Message message) {
+        if (down == null) {
+            return false;
+        }
+        PeerStatus s = down.status(rank);
+        if (s != PeerStatus.ONLINE && s != PeerStatus.TORPID) {
+            return false;
+        }
+        submit(() -> down.send(rank, message));
+        return true;
+    }
+
+    @Override
+    public void announceState(String state) {
+        if (down != null) {
+            submit(() -> down.announce(state));
+        }
+    }
+
+    @Override
+    public void disconnectChild(int rank, String reason) {
+        if (down != null) {
+            submit(() -> down.disconnect(rank, reason));
+        }
+    }
+
+    @Override
+    public void goodbye() {
+        if (up != null) {
+            submit(up::goodbye);
+        }
+    }
+
+    /** Stops the thread after it has sent what was queued (a goodbye, say), and closes every socket. */
+    @Override
+    public void close() {
+        if (!running) {
+            return;
+        }
+        submit(() -> running = false);
+        try {
+            io.join(5_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void submit(Runnable command) {
+        commands.add(command);
+        if (wakePending.compareAndSet(false, true)) {
+            try {
+                wake.sink().write(ByteBuffer.wrap(new byte[] {1}));
+            } catch (IOException e) {
+                LOG.debug("overlay wake-up failed: {}", e.toString());
+            }
+        }
+    }
+
+    private void loop() {
+        ZMQ.Poller poller = null;
+        int downIdx = -1;
+        int upIdx = -1;
+        int monIdx = -1;
+        int zapIdx = -1;
+        ByteBuffer drain = ByteBuffer.allocate(64);
+        try {
+            while (running) {
+                if (pollerDirty || poller == null) {
+                    if (poller != null) {
+                        poller.close();
+                    }
+                    poller = ctx.createPoller(5);
+                    poller.register(wake.source(), ZMQ.Poller.POLLIN);
+                    downIdx = down == null ? -1 : poller.register(down.socket(), ZMQ.Poller.POLLIN);
+                    upIdx = up == null || up.socket() == null ? -1 : poller.register(up.socket(), ZMQ.Poller.POLLIN);
+                    monIdx = up == null || up.monitor() == null ? -1 : poller.register(up.monitor(), ZMQ.Poller.POLLIN);
+                    zapIdx = zap == null ? -1 : poller.register(zap.socket(), ZMQ.Poller.POLLIN);
+                    pollerDirty = false;
+                }
+                long now = System.nanoTime();
+                long deadline = now + 100_000_000L;
+                if (up != null) {
+                    deadline = Math.min(deadline, up.nextDeadline(now));
+                }
+                if (down != null) {
+                    deadline = Math.min(deadline, down.nextDeadline(now));
+                }
+                long waitMs = Math.max(0, (deadline - now) / 1_000_000L);
+                poller.poll(waitMs);
+                try {
+                    serviceOnce(poller, downIdx, upIdx, monIdx, zapIdx, drain);
+                } catch (RuntimeException e) {
+                    LOG.error("overlay: unexpected failure, carrying on: {}", e.toString(), e);
+                }
+            }
+        } catch (RuntimeException e) {
+            LOG.error("overlay thread failed: {}", e.toString(), e);
+        } finally {
+            if (poller != null) {
+                poller.close();
+            }
+            if (up != null) {
+                up.close();
+            }
+            if (down != null) {
+                down.close();
+            }
+            ctx.close();
+            running = false;
+        }
+    }
+
+    private void serviceOnce(ZMQ.Poller poller, int downIdx, int upIdx, int monIdx, int zapIdx, ByteBuffer drain) {
+        try {
+            drain.clear();
+            wakePending.set(false);
+            while (wake.source().read(drain) > 0) {
+                drain.clear();
+            }
+            Runnable c;
+            while ((c = commands.poll()) != null) {
+                c.run();
+            }
+            if (zapIdx >= 0 && poller.pollin(zapIdx)) {
+                zap.handle();
+            }
+            if (downIdx >= 0 && poller.pollin(downIdx)) {
+                down.receive();
+            }
+            if (!pollerDirty && upIdx >= 0 && poller.pollin(upIdx)) {
+                up.receive();
+            }
+            if (!pollerDirty && monIdx >= 0 && poller.pollin(monIdx)) {
+                up.monitorEvents();
+            }
+        } catch (IOException e) {
+            LOG.debug("overlay wake-up pipe: {}", e.toString());
+        }
+        long now = System.nanoTime();
+        if (up != null) {
+            up.tick(now);
+        }
+        if (down != null) {
+            down.tick(now);
+        }
+    }
+}

@@ -1,0 +1,124 @@
+package io.canopy.overlay.zmq;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.canopy.codec.MessageCodec;
+import io.canopy.message.Message;
+import io.canopy.overlay.PeerStatus;
+import java.net.ServerSocket;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** Two overlays in one process over loopback TCP: hello, messages, goodbye, refusal, loss. */
+@Timeout(60)
+class ZmqOverlayTest {
+    private static final Duration WAIT = Duration.ofSeconds(15);
+
+    private static int freePort() throws Exception {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    private static ZmqOverlay overlay(int rank, int port, CurveCertificate cert, String instance) {
+        FanoutTopology t = new FanoutTopology(rank, 2, 2);
+        String uri = "tcp://127.0.0.1:" + port;
+        return new ZmqOverlay(new OverlaySettings(t, rank == 0 ? uri : null, rank == 0 ? null : uri,
+                Duration.ofMillis(200), Duration.ofMillis(800), Duration.ofMillis(1600), cert, instance),
+                MessageCodec.DEFAULT_MAX_FRAME);
+    }
+
+    @Test
+    void childStartedFirstJoinsOnceTheParentIsReadyAndMessagesFlowBothWays() throws Exception {
+        int port = freePort();
+        RecordingListener childSide = new RecordingListener();
+        RecordingListener parentSide = new RecordingListener();
+        parentSide.state = "join";
+        try (ZmqOverlay child = overlay(1, port, null, "i1"); ZmqOverlay parent = overlay(0, port, null, "i1")) {
+            child.start(childSide);
+            parent.start(parentSide);
+            // The parent refuses hellos until it is past init; the child keeps trying.
+            await().during(Duration.ofMillis(500)).atMost(WAIT).until(() -> !childSide.parentUp);
+            parentSide.state = "run";
+            await().atMost(WAIT).until(() -> childSide.parentUp);
+            assertEquals("run", childSide.parentState);
+            await().atMost(WAIT).until(() -> parentSide.children.get(1) == PeerStatus.ONLINE);
+
+            assertTrue(child.sendToParent(Message.request("x.up", 0, 1, new byte[] {1})));
+            await().atMost(WAIT).until(() -> parentSide.fromChildren.size() == 1);
+            assertTrue(parent.sendToChild(1, Message.request("x.down", 1, 2, new byte[] {2})));
+            await().atMost(WAIT).until(() -> childSide.fromParent.size() == 1);
+            assertEquals("x.down", childSide.fromParent.get(0).topic());
+
+            parent.announceState("cleanup");
+            await().atMost(WAIT).until(() -> "cleanup".equals(childSide.parentState));
+
+            child.goodbye();
+            await().atMost(WAIT).until(() -> parentSide.children.get(1) == PeerStatus.OFFLINE);
+        }
+    }
+
+    @Test
+    void aChildOfAnotherInstanceIsRefused() throws Exception {
+        int port = freePort();
+        RecordingListener childSide = new RecordingListener();
+        RecordingListener parentSide = new RecordingListener();
+        try (ZmqOverlay parent = overlay(0, port, null, "i1"); ZmqOverlay child = overlay(1, port, null, "other")) {
+            parent.start(parentSide);
+            child.start(childSide);
+            await().during(Duration.ofSeconds(1)).atMost(WAIT).until(() -> !childSide.parentUp);
+            assertFalse(parentSide.children.containsKey(1));
+        }
+    }
+
+    @Test
+    void aSilentChildBecomesTorpidThenLostAndAVanishedParentIsNoticed() throws Exception {
+        int port = freePort();
+        RecordingListener childSide = new RecordingListener();
+        RecordingListener parentSide = new RecordingListener();
+        ZmqOverlay parent = overlay(0, port, null, "i1");
+        ZmqOverlay child = overlay(1, port, null, "i1");
+        parent.start(parentSide);
+        child.start(childSide);
+        await().atMost(WAIT).until(() -> parentSide.children.get(1) == PeerStatus.ONLINE);
+        child.close(); // no goodbye: the child vanishes
+        await().atMost(WAIT).until(() -> parentSide.children.get(1) == PeerStatus.LOST);
+
+        ZmqOverlay child2 = overlay(1, port, null, "i1");
+        RecordingListener child2Side = new RecordingListener();
+        child2.start(child2Side);
+        await().atMost(WAIT).until(() -> child2Side.parentUp);
+        await().atMost(WAIT).until(() -> parentSide.children.get(1) == PeerStatus.ONLINE);
+        parent.close();
+        await().atMost(WAIT).until(() -> !child2Side.parentUp);
+        assertTrue(child2Side.parentEvents.stream().anyMatch(e -> e.startsWith("down:")));
+        child2.close();
+    }
+
+    @Test
+    void withCurveOnlyAHolderOfTheCertificateJoins() throws Exception {
+        int port = freePort();
+        CurveCertificate cert = CurveCertificate.generate("test");
+        CurveCertificate stranger = CurveCertificate.generate("stranger");
+        RecordingListener parentSide = new RecordingListener();
+        RecordingListener goodSide = new RecordingListener();
+        RecordingListener badSide = new RecordingListener();
+        try (ZmqOverlay parent = overlay(0, port, cert, "i1")) {
+            parent.start(parentSide);
+            try (ZmqOverlay bad = overlay(1, port, stranger, "i1")) {
+                bad.start(badSide);
+                await().during(Duration.ofSeconds(1)).atMost(WAIT).until(() -> !badSide.parentUp);
+            }
+            try (ZmqOverlay good = overlay(1, port, cert, "i1")) {
+                good.start(goodSide);
+                await().atMost(WAIT).until(() -> goodSide.parentUp);
+                assertTrue(good.sendToParent(Message.request("x.y", 0, 1, new byte[0])));
+                await().atMost(WAIT).until(() -> parentSide.fromChildren.size() == 1);
+            }
+        }
+    }
+}
