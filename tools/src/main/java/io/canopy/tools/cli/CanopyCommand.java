@@ -14,6 +14,8 @@ import picocli.CommandLine.Command;
             RpcCommand.class,
             ModuleCommand.class,
             DmesgCommand.class,
+            OverlayCommand.class,
+            KeygenCommand.class,
             picocli.CommandLine.HelpCommand.class
         })
 public final class CanopyCommand implements Runnable {

@@ -31,8 +31,8 @@ public final class ErrorHandler implements IExecutionExceptionHandler, IExitCode
         if (e instanceof RpcException r) {
             return r.getMessage();
         }
-        if (e instanceof IOException || e instanceof IllegalArgumentException) {
-            return e.getMessage();
+        if (e instanceof IOException || e instanceof IllegalArgumentException || e instanceof IllegalStateException) {
+            return e.getMessage() == null ? e.toString() : e.getMessage();
         }
         return e.toString();
     }
