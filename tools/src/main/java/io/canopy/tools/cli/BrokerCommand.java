@@ -4,6 +4,8 @@ import io.canopy.broker.Broker;
 import io.canopy.broker.BrokerConfig;
 import io.canopy.broker.MemoryCheckpointStore;
 import io.canopy.codec.MessageCodec;
+import io.canopy.config.InstanceConfig;
+import io.canopy.tools.launch.InstanceSetup;
 import io.canopy.local.PeerCredentials;
 import io.canopy.tools.launch.RingAppender;
 import java.net.InetAddress;
@@ -27,8 +29,12 @@ import picocli.CommandLine.Option;
 public final class BrokerCommand implements Callable<Integer> {
     private static final Logger LOG = LogManager.getLogger(BrokerCommand.class);
 
-    @Option(names = "--rundir", defaultValue = "/run/canopy",
-            description = "Directory for the local socket (default: ${DEFAULT-VALUE}).")
+    @Option(names = {"-c", "--config"}, paramLabel = "FILE",
+            description = "The instance's system.toml; without it the broker is an instance of one.")
+    Path config;
+
+    @Option(names = "--rundir",
+            description = "Directory for the local socket (default: [broker] rundir, else /run/canopy).")
     Path rundir;
 
     @Option(names = "--hostname", description = "The name this broker goes by (default: the host's name).")
@@ -51,9 +57,17 @@ public final class BrokerCommand implements Callable<Integer> {
         Duration stopWait = io.canopy.module.Durations.parse("--shutdown-timeout", shutdownTimeout);
         String host = hostname != null ? hostname : InetAddress.getLocalHost().getHostName();
         RingAppender ring = RingAppender.install(RingAppender.DEFAULT_CAPACITY);
-        BrokerConfig config = BrokerConfig.single(host, rundir.toAbsolutePath(), PeerCredentials.currentUid())
-                .withModules(modules).withMaxFrameSize(maxFrameSize);
-        Broker broker = new Broker(config, ring, new MemoryCheckpointStore());
+        Broker broker;
+        if (config != null) {
+            InstanceConfig instance = InstanceConfig.load(config);
+            InstanceSetup setup = InstanceSetup.of(instance, host, rundir, modules, maxFrameSize);
+            broker = new Broker(setup.broker(), ring, new MemoryCheckpointStore(), setup.overlay());
+        } else {
+            Path run = rundir != null ? rundir : Path.of("/run/canopy");
+            broker = new Broker(BrokerConfig.single(host, run.toAbsolutePath(), PeerCredentials.currentUid())
+                    .withModules(modules).withMaxFrameSize(maxFrameSize), ring, new MemoryCheckpointStore());
+        }
+        BrokerConfig bc = broker.config();
         Thread onSignal = new Thread(() -> {
             broker.shutdown("signal");
             try {
@@ -66,7 +80,7 @@ public final class BrokerCommand implements Callable<Integer> {
             LogManager.shutdown();
         }, "shutdown-signal");
         Runtime.getRuntime().addShutdownHook(onSignal);
-        LOG.info("canopy broker starting: rank {} of {} on {}, pid {}", config.rank(), config.size(), host,
+        LOG.info("canopy broker starting: rank {} of {} on {}, pid {}", bc.rank(), bc.size(), host,
                 ProcessHandle.current().pid());
         broker.start();
         while (!broker.awaitExit(Duration.ofHours(1))) {

@@ -31,7 +31,8 @@ public final class ErrorHandler implements IExecutionExceptionHandler, IExitCode
         if (e instanceof RpcException r) {
             return r.getMessage();
         }
-        if (e instanceof IOException || e instanceof IllegalArgumentException || e instanceof IllegalStateException) {
+        if (e instanceof IOException || e instanceof IllegalArgumentException || e instanceof IllegalStateException
+                || e instanceof io.canopy.config.ConfigException) {
             return e.getMessage() == null ? e.toString() : e.getMessage();
         }
         return e.toString();

@@ -26,13 +26,16 @@ public final class StartCommand implements Callable<Integer> {
     @Option(names = {"-s", "--test-size"}, defaultValue = "1", description = "Brokers to start (default: 1).")
     int size;
 
+    @Option(names = "--fanout", defaultValue = "2", description = "Children per broker in the tree (default: 2).")
+    int fanout;
+
     @Option(names = "--rundir", description = "Use this directory instead of a temporary one (kept afterwards).")
     Path rundir;
 
     @Option(names = "--module", paramLabel = "NAME", description = "A built-in module to load in every broker (repeatable).")
     List<String> modules = List.of();
 
-    @Option(names = "--timeout", defaultValue = "60s", description = "How long to wait for the instance to run.")
+    @Option(names = "--timeout", defaultValue = "120s", description = "How long to wait for the instance to run.")
     String timeout;
 
     @Parameters(arity = "0..*", paramLabel = "CMD", description = "A command to run inside the instance.")
@@ -43,9 +46,11 @@ public final class StartCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (size != 1) {
-            throw new IllegalArgumentException("--test-size=" + size + ": this build starts one-broker "
-                    + "instances only; multi-broker instances arrive with the TBON overlay");
+        if (size < 1 || size > 1000) {
+            throw new IllegalArgumentException("--test-size=" + size + ": give 1 to 1000 brokers");
+        }
+        if (fanout < 1) {
+            throw new IllegalArgumentException("--fanout=" + fanout + ": give at least 1");
         }
         List<String> brokerArgs = new ArrayList<>();
         for (String m : modules) {
@@ -53,7 +58,9 @@ public final class StartCommand implements Callable<Integer> {
             brokerArgs.add(m);
         }
         PrintWriter err = spec.commandLine().getErr();
-        try (TestInstance instance = TestInstance.start(rundir, brokerArgs, Durations.parse("--timeout", timeout))) {
+        TestInstance.Options options = TestInstance.Options.of(size).fanout(fanout).rundir(rundir)
+                .brokerArgs(brokerArgs).timeout(Durations.parse("--timeout", timeout));
+        try (TestInstance instance = TestInstance.start(options)) {
             if (command.isEmpty()) {
                 return waitForInterrupt(instance);
             }
@@ -72,7 +79,8 @@ public final class StartCommand implements Callable<Integer> {
 
     private int waitForInterrupt(TestInstance instance) throws InterruptedException {
         PrintWriter out = spec.commandLine().getOut();
-        out.println("canopy: test instance of 1 broker running (pid " + instance.process().pid() + ")");
+        out.println("canopy: test instance of " + size + " broker" + (size == 1 ? "" : "s")
+                + " running (rank 0 pid " + instance.process().pid() + ")");
         out.println("canopy: connect with: export CANOPY_URI=" + instance.uri());
         out.println("canopy: press Ctrl-C to shut it down");
         out.flush();

@@ -1,0 +1,72 @@
+package io.canopy.tools.launch;
+
+import io.canopy.broker.BrokerConfig;
+import io.canopy.codec.MessageCodec;
+import io.canopy.config.ConfigException;
+import io.canopy.config.Host;
+import io.canopy.config.InstanceConfig;
+import io.canopy.local.PeerCredentials;
+import io.canopy.overlay.ConfigTopology;
+import io.canopy.overlay.Topology;
+import io.canopy.overlay.zmq.CurveCertificate;
+import io.canopy.overlay.zmq.OverlaySettings;
+import io.canopy.overlay.zmq.ZmqOverlay;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.List;
+
+/**
+ * Turns the system configuration and this host's name into what one broker of the instance needs:
+ * its {@link BrokerConfig} and its ZeroMQ overlay.
+ *
+ * @param broker  the broker's configuration
+ * @param overlay the overlay (never null here: a configured instance always has one)
+ */
+public record InstanceSetup(BrokerConfig broker, ZmqOverlay overlay) {
+
+    /**
+     * @param config   the parsed system.toml
+     * @param hostname this broker's host name (finds its rank)
+     * @param rundir   where the local socket goes ({@code null}: {@code [broker] rundir})
+     * @throws ConfigException when the host is not listed
+     * @throws IOException     when the certificate cannot be read
+     */
+    public static InstanceSetup of(InstanceConfig config, String hostname, Path rundir, List<String> modules,
+            int maxFrameSize) throws ConfigException, IOException {
+        int rank = config.rankOf(hostname);
+        Topology topology = new ConfigTopology(config, rank);
+        Path run = rundir != null ? rundir : config.broker().rundir();
+        BrokerConfig broker = new BrokerConfig(topology, run.toAbsolutePath(), PeerCredentials.currentUid(),
+                maxFrameSize, modules, config.broker().quorum());
+        CurveCertificate cert = config.bootstrap().curveCert() == null ? null
+                : CurveCertificate.load(config.bootstrap().curveCert());
+        Host me = config.host(rank);
+        String parentUri = topology.parent() < 0 ? null : config.host(topology.parent()).connect();
+        OverlaySettings settings = new OverlaySettings(topology, topology.children().isEmpty() ? null : me.bind(),
+                parentUri, config.tbon().keepalivePeriod(), config.tbon().torpidTimeout(), config.tbon().lostTimeout(),
+                cert, instanceId(config));
+        return new InstanceSetup(broker, new ZmqOverlay(settings, maxFrameSize));
+    }
+
+    /** A digest of the hosts and their URIs: brokers of differently configured instances refuse each other. */
+    static String instanceId(InstanceConfig config) {
+        try {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            for (Host h : config.hosts()) {
+                md.update((h.rank() + " " + h.name() + " " + h.connect() + " " + h.parent() + "\n")
+                        .getBytes(StandardCharsets.UTF_8));
+            }
+            return HexFormat.of().formatHex(md.digest(), 0, 12);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+        }
+    }
+
+    static int defaultMaxFrame() {
+        return MessageCodec.DEFAULT_MAX_FRAME;
+    }
+}
