@@ -42,8 +42,8 @@ public record InstanceSetup(BrokerConfig broker, ZmqOverlay overlay) {
         Path run = rundir != null ? rundir : config.broker().rundir();
         BrokerConfig broker = new BrokerConfig(topology, run.toAbsolutePath(), PeerCredentials.currentUid(),
                 maxFrameSize, modules, config.broker().quorum());
-        CurveCertificate cert = config.bootstrap().curveCert() == null ? null
-                : CurveCertificate.load(config.bootstrap().curveCert());
+        CurveCertificate cert = config.bootstrap().curveCert().isEmpty() ? null
+                : CurveCertificate.load(config.bootstrap().curveCert().get());
         Host me = config.host(rank);
         String parentUri = topology.parent() < 0 ? null : config.host(topology.parent()).connect();
         OverlaySettings settings = new OverlaySettings(topology, topology.children().isEmpty() ? null : me.bind(),
