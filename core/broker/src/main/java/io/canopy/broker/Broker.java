@@ -385,7 +385,7 @@ public final class Broker implements LocalConnector.Sink {
         }
         try {
             checkpoints.close();
-        } catch (Exception e) {
+        } catch (java.io.IOException e) {
             LOG.error("closing the checkpoint store failed: {}", e.toString());
         }
         running = false;

@@ -11,6 +11,7 @@ public interface CheckpointStore extends AutoCloseable {
     /** The named area of {@code module}; the same area each time it is asked for. */
     Checkpoint area(String module);
 
+    /** Releases the store's files; what was committed stays. */
     @Override
-    default void close() throws Exception {}
+    default void close() throws java.io.IOException {}
 }

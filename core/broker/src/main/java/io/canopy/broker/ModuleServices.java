@@ -7,7 +7,6 @@ import io.canopy.module.Access;
 import io.canopy.module.Payloads;
 import io.canopy.module.RpcException;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -54,8 +53,7 @@ final class ModuleServices {
             throw new RpcException(Errno.EINVAL, "module.load needs a path or a built-in name, e.g. {\"path\":\"/opt/hello.jar\"}");
         }
         Map<String, String> args = new LinkedHashMap<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = body.path("args").fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = it.next();
+        for (Map.Entry<String, JsonNode> e : body.path("args").properties()) {
             args.put(e.getKey(), e.getValue().asText());
         }
         ModuleHost host = broker.modules();

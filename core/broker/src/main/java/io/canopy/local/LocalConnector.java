@@ -149,7 +149,7 @@ public final class LocalConnector implements AutoCloseable {
 
     private boolean somebodyListens() {
         try (SocketChannel probe = SocketChannel.open(UnixDomainSocketAddress.of(path))) {
-            return true;
+            return probe.isConnected();
         } catch (ConnectException e) {
             return false;
         } catch (IOException e) {

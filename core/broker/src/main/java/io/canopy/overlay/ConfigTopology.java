@@ -44,12 +44,12 @@ public final class ConfigTopology implements Topology {
     @Override
     public int nextHop(int dest) {
         int hop = config.routeTowards(rank, dest);
-        return hop == rank || config.childrenOf(rank).contains(hop) ? hop : PARENT;
+        return hop == config.topology().parent(rank) ? PARENT : hop;
     }
 
     @Override
     public boolean inSubtree(int root, int r) {
-        return config.subtreeOf(root).contains(r);
+        return config.topology().isInSubtree(r, root);
     }
 
     @Override
