@@ -1,0 +1,73 @@
+package io.canopy.tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.canopy.tests.harness.Cli;
+import io.canopy.tests.harness.Cli.Result;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** {@code canopy start --test-size=1 CMD}: a real broker for the life of CMD, and nothing left after it. */
+@Timeout(value = 3, unit = TimeUnit.MINUTES)
+class StartCommandTest {
+    private final Cli cli = Cli.plain();
+
+    @Test
+    void uptimeInsideStartShowsTheBrokerRunning() {
+        Result r = cli.run("start", "--test-size=1", "bin/canopy", "uptime");
+
+        assertEquals(0, r.exitCode(), r::toString);
+        assertTrue(r.lines().stream().anyMatch(l -> l.contains(" run ")), r::toString);
+    }
+
+    @Test
+    void startExitsWithTheStatusOfItsCommand() {
+        Result r = cli.run("start", "--test-size=1", "sh", "-c", "exit 7");
+
+        assertEquals(7, r.exitCode(), r::toString);
+    }
+
+    @Test
+    void uptimeJsonReportsStateRankSizeAndUptime() {
+        Result r = cli.run("start", "--test-size=1", "bin/canopy", "uptime", "--json");
+
+        assertEquals(0, r.exitCode(), r::toString);
+        JsonNode u = r.json();
+        assertEquals("run", u.path("state").asText(), r::toString);
+        assertEquals(0, u.path("rank").asInt(-1), r::toString);
+        assertEquals(1, u.path("size").asInt(-1), r::toString);
+        assertTrue(u.path("uptime").isNumber() && u.path("uptime").asDouble() >= 0, r::toString);
+    }
+
+    @Test
+    void startLeavesNoBrokerAndNoRundirBehind() throws Exception {
+        Result r = cli.run("start", "--test-size=1", "sh", "-c", "echo \"$CANOPY_URI\"; bin/canopy uptime --json");
+
+        assertEquals(0, r.exitCode(), r::toString);
+        List<String> lines = r.lines();
+        Path socket = Path.of(lines.get(0).substring("local://".length()));
+        long brokerPid = new ObjectMapper().readTree(lines.get(1)).path("pid").asLong();
+        assertTrue(lines.get(0).startsWith("local://") && brokerPid > 0, r::toString);
+        assertFalse(ProcessHandle.of(brokerPid).map(ProcessHandle::isAlive).orElse(false),
+                "broker pid " + brokerPid + " still runs after start returned");
+        assertFalse(Files.exists(socket), socket + " still exists");
+        assertFalse(Files.exists(socket.getParent()), "the temporary rundir " + socket.getParent() + " still exists");
+    }
+
+    @Test
+    void startRefusesMoreThanOneBrokerWithUsageStatus() {
+        Result r = cli.run("start", "--test-size=2", "true");
+
+        assertEquals(2, r.exitCode(), r::toString);
+        assertTrue(r.stderr().startsWith("canopy: --test-size=2: this build starts one-broker instances only"),
+                r::toString);
+    }
+}

@@ -1,0 +1,128 @@
+package io.canopy.tests.harness;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
+
+/**
+ * Runs the real {@code bin/canopy} as a child process, the way an operator would: from the
+ * repository root, with {@code CANOPY_URI} set or not, optionally as {@code nobody} (through
+ * {@code setpriv}), and killed with its output shown when it outlives its timeout. Instances are
+ * immutable; {@code with...} methods return changed copies.
+ */
+public final class Cli {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final List<String> AS_NOBODY =
+            List.of("setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups");
+
+    /** What a finished command left behind. */
+    public record Result(int exitCode, String stdout, String stderr) {
+        /** Stdout parsed as one JSON document. */
+        public JsonNode json() {
+            try {
+                return JSON.readTree(stdout);
+            } catch (IOException e) {
+                throw new AssertionError("stdout is not JSON: " + this, e);
+            }
+        }
+
+        public List<String> lines() {
+            return stdout.lines().toList();
+        }
+
+        @Override
+        public String toString() {
+            return "exit " + exitCode + "\n--- stdout:\n" + stdout + "--- stderr:\n" + stderr;
+        }
+    }
+
+    private final Map<String, String> env;
+    private final boolean asNobody;
+    private final Duration timeout;
+
+    private Cli(Map<String, String> env, boolean asNobody, Duration timeout) {
+        this.env = Map.copyOf(env);
+        this.asNobody = asNobody;
+        this.timeout = timeout;
+    }
+
+    /** Commands with no {@code CANOPY_URI}, run as the caller, each allowed 60 s. */
+    public static Cli plain() {
+        return new Cli(Map.of(), false, Duration.ofSeconds(60));
+    }
+
+    /** Commands talking to the broker at {@code uri} through {@code CANOPY_URI}. */
+    public static Cli forUri(String uri) {
+        return plain().withEnv("CANOPY_URI", uri);
+    }
+
+    public Cli withEnv(String name, String value) {
+        Map<String, String> copy = new HashMap<>(env);
+        copy.put(name, value);
+        return new Cli(copy, asNobody, timeout);
+    }
+
+    /** The same commands run as user nobody, group nogroup, no supplementary groups. */
+    public Cli asNobody() {
+        return new Cli(env, true, timeout);
+    }
+
+    public Cli withTimeout(Duration limit) {
+        return new Cli(env, asNobody, limit);
+    }
+
+    /** {@code bin/canopy ARGS...}. */
+    public Result run(String... args) {
+        List<String> cmd = new ArrayList<>(List.of(Repo.canopy().toString()));
+        cmd.addAll(List.of(args));
+        return exec(cmd);
+    }
+
+    /** Any command, with this instance's environment, user and timeout (e.g. {@code sh -c ...}). */
+    public Result exec(List<String> command) {
+        List<String> cmd = new ArrayList<>(asNobody ? AS_NOBODY : List.of());
+        cmd.addAll(command);
+        try {
+            Path out = Files.createTempFile("canopy-cli-", ".out");
+            Path err = Files.createTempFile("canopy-cli-", ".err");
+            try {
+                ProcessBuilder pb = new ProcessBuilder(cmd).directory(Repo.root().toFile())
+                        .redirectOutput(out.toFile()).redirectError(err.toFile());
+                pb.environment().remove("CANOPY_URI");
+                pb.environment().putAll(env);
+                Process p = pb.start();
+                awaitExit(p, cmd, out, err);
+                return new Result(p.exitValue(), Files.readString(out), Files.readString(err));
+            } finally {
+                Files.deleteIfExists(out);
+                Files.deleteIfExists(err);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot run " + cmd, e);
+        }
+    }
+
+    private void awaitExit(Process p, List<String> cmd, Path out, Path err) throws IOException {
+        try {
+            // Each poll blocks in waitFor, so the exit is seen at once; Awaitility bounds the total.
+            Awaitility.await(String.join(" ", cmd)).atMost(timeout).pollDelay(Duration.ZERO)
+                    .pollInterval(Duration.ofMillis(1)).until(() -> p.waitFor(100, TimeUnit.MILLISECONDS));
+        } catch (ConditionTimeoutException e) {
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly();
+            throw new AssertionError(cmd + " did not finish within " + timeout.toSeconds() + " s\n--- stdout:\n"
+                    + Files.readString(out) + "--- stderr:\n" + Files.readString(err), e);
+        }
+    }
+}
