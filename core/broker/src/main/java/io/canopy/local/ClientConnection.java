@@ -115,13 +115,16 @@ final class ClientConnection implements Endpoint {
             while (in.remaining() >= 4) {
                 int length = codec.checkEnvelopeLength(in.getInt(in.position()));
                 if (in.remaining() < 4 + length) {
-                    if (in.capacity() < 4 + length) {
-                        ByteBuffer bigger = ByteBuffer.allocate(4 + length);
-                        bigger.put(in);
-                        in = bigger;
-                        return; // already in write mode
+                    if (!in.hasRemaining() || in.position() > 0 || in.limit() < in.capacity()) {
+                        break; // compact below, then read more
                     }
-                    break;
+                    // The buffer is full of one unfinished frame: grow it as its bytes arrive (doubling,
+                    // never past the announced size), so a client that announces a large frame and
+                    // sends nothing costs no more than the read buffer.
+                    ByteBuffer bigger = ByteBuffer.allocate((int) Math.min(4L + length, 2L * in.capacity()));
+                    bigger.put(in);
+                    in = bigger;
+                    return; // already in write mode
                 }
                 in.getInt();
                 byte[] body = new byte[length];
