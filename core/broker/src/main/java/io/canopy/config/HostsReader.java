@@ -1,5 +1,6 @@
 package io.canopy.config;
 
+import io.canopy.idset.Hostlist;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;

@@ -1,4 +1,4 @@
-package io.canopy.config;
+package io.canopy.idset;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -1,4 +1,4 @@
-package io.canopy.config;
+package io.canopy.idset;
 
 import java.util.ArrayList;
 import java.util.HashSet;
