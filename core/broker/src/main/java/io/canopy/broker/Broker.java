@@ -294,7 +294,7 @@ public final class Broker implements LocalConnector.Sink {
         }
         String name = remaining.remove(0);
         try {
-            modules.start(modules.instantiate(name), Map.of(), link, router, (runner, failure) -> execute(() -> {
+            modules.start(modules.instantiate(name), config.moduleArgs().getOrDefault(name, Map.of()), link, router, (runner, failure) -> execute(() -> {
                 if (failure != null) {
                     LOG.error("built-in module {} failed to start: {}", name, failure.toString(), failure);
                     discard(runner);

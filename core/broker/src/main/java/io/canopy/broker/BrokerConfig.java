@@ -15,14 +15,16 @@ import java.util.Objects;
  * @param maxFrameSize  largest message accepted on any connection, in bytes
  * @param modules       built-in modules to load at init, by name, in order
  * @param quorum        brokers (the leader included) that must be online before the leader runs
+ * @param moduleArgs    configuration for the built-in modules, by module name (from system.toml)
  */
 public record BrokerConfig(Topology topology, Path rundir, int ownerUid, int maxFrameSize,
-        List<String> modules, int quorum) {
+        List<String> modules, int quorum, java.util.Map<String, java.util.Map<String, String>> moduleArgs) {
 
     public BrokerConfig {
         Objects.requireNonNull(topology, "topology");
         Objects.requireNonNull(rundir, "rundir");
         modules = List.copyOf(modules);
+        moduleArgs = java.util.Map.copyOf(moduleArgs);
         if (quorum < 1 || quorum > topology.size()) {
             throw new IllegalArgumentException("quorum " + quorum + " is outside 1.." + topology.size());
         }
@@ -31,19 +33,19 @@ public record BrokerConfig(Topology topology, Path rundir, int ownerUid, int max
     /** A one-broker instance with default limits. */
     public static BrokerConfig single(String hostname, Path rundir, int ownerUid) {
         return new BrokerConfig(Topology.single(hostname), rundir, ownerUid, MessageCodec.DEFAULT_MAX_FRAME,
-                List.of(), 1);
+                List.of(), 1, java.util.Map.of());
     }
 
     public BrokerConfig withModules(List<String> names) {
-        return new BrokerConfig(topology, rundir, ownerUid, maxFrameSize, names, quorum);
+        return new BrokerConfig(topology, rundir, ownerUid, maxFrameSize, names, quorum, moduleArgs);
     }
 
     public BrokerConfig withMaxFrameSize(int bytes) {
-        return new BrokerConfig(topology, rundir, ownerUid, bytes, modules, quorum);
+        return new BrokerConfig(topology, rundir, ownerUid, bytes, modules, quorum, moduleArgs);
     }
 
     public BrokerConfig withTopology(Topology t, int newQuorum) {
-        return new BrokerConfig(t, rundir, ownerUid, maxFrameSize, modules, newQuorum);
+        return new BrokerConfig(t, rundir, ownerUid, maxFrameSize, modules, newQuorum, moduleArgs);
     }
 
     public int rank() {

@@ -40,9 +40,16 @@ public final class BrokerCommand implements Callable<Integer> {
     @Option(names = "--hostname", description = "The name this broker goes by (default: the host's name).")
     String hostname;
 
+    /** The service modules every broker loads unless told otherwise. */
+    public static final List<String> STANDARD_MODULES = List.of("resource");
+
     @Option(names = "--module", paramLabel = "NAME",
-            description = "A built-in module to load at start (repeatable).")
-    List<String> modules = List.of();
+            description = "A built-in module to load at start (repeatable; default: the standard set, "
+                    + "resource).")
+    List<String> modules;
+
+    @Option(names = "--no-modules", description = "Load no modules at start (a bare broker).")
+    boolean noModules;
 
     @Option(names = "--max-frame-size", paramLabel = "BYTES", defaultValue = "" + MessageCodec.DEFAULT_MAX_FRAME,
             description = "Largest message accepted from any connection (default: ${DEFAULT-VALUE}).")
@@ -56,6 +63,11 @@ public final class BrokerCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Duration stopWait = io.canopy.module.Durations.parse("--shutdown-timeout", shutdownTimeout);
         String host = hostname != null ? hostname : InetAddress.getLocalHost().getHostName();
+        if (noModules) {
+            modules = List.of();
+        } else if (modules == null) {
+            modules = STANDARD_MODULES;
+        }
         RingAppender ring = RingAppender.install(RingAppender.DEFAULT_CAPACITY);
         Broker broker;
         if (config != null) {

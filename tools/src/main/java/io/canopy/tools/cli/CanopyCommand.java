@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
             ModuleCommand.class,
             DmesgCommand.class,
             OverlayCommand.class,
+            ResourceCommand.class,
             KeygenCommand.class,
             picocli.CommandLine.HelpCommand.class
         })

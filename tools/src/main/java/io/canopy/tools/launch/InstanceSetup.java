@@ -40,8 +40,10 @@ public record InstanceSetup(BrokerConfig broker, ZmqOverlay overlay) {
         int rank = config.rankOf(hostname);
         Topology topology = new ConfigTopology(config, rank);
         Path run = rundir != null ? rundir : config.broker().rundir();
+        java.util.Map<String, java.util.Map<String, String>> moduleArgs = java.util.Map.of(
+                "resource", java.util.Map.of("drain_on_lost", Boolean.toString(config.resource().drainOnLost())));
         BrokerConfig broker = new BrokerConfig(topology, run.toAbsolutePath(), PeerCredentials.currentUid(),
-                maxFrameSize, modules, config.broker().quorum());
+                maxFrameSize, modules, config.broker().quorum(), moduleArgs);
         CurveCertificate cert = config.bootstrap().curveCert().isEmpty() ? null
                 : CurveCertificate.load(config.bootstrap().curveCert().get());
         Host me = config.host(rank);

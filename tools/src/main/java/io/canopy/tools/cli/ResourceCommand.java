@@ -1,0 +1,19 @@
+package io.canopy.tools.cli;
+
+import picocli.CommandLine.Command;
+
+/** {@code canopy resource}: the nodes, their state, and drains. */
+@Command(name = "resource", mixinStandardHelpOptions = true,
+        description = "Show node states and drain or undrain nodes.",
+        subcommands = {ResourceStatusCommand.class, ResourceListCommand.class, ResourceDrainCommand.class,
+            ResourceUndrainCommand.class})
+public final class ResourceCommand implements Runnable {
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                "a subcommand is required: status, list, drain or undrain");
+    }
+}

@@ -1,0 +1,38 @@
+package io.canopy.tools.cli;
+
+import io.canopy.client.CanopyClient;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code canopy resource list}: nodes that can take work and nodes that cannot. */
+@Command(name = "list", mixinStandardHelpOptions = true,
+        description = "List nodes as free (available for work) or down (drained, torpid, lost or offline).")
+public final class ResourceListCommand implements Callable<Integer> {
+    @Mixin
+    ConnectionOptions connection;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        try (CanopyClient client = connection.connect()) {
+            List<String> free = new ArrayList<>();
+            List<String> down = new ArrayList<>();
+            for (var n : new ResourceView(client).body.path("nodes")) {
+                (ResourceView.state(n).equals("avail") ? free : down).add(n.path("host").asText());
+            }
+            out.printf("%6s %6s %s%n", "STATE", "NNODES", "NODELIST");
+            out.printf("%6s %6d %s%n", "free", free.size(), ResourceView.hostlist(free));
+            out.printf("%6s %6d %s%n", "down", down.size(), ResourceView.hostlist(down));
+        }
+        return 0;
+    }
+}
