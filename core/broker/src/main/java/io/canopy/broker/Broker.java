@@ -40,7 +40,15 @@ public final class Broker implements LocalConnector.Sink {
 
     private final BrokerConfig config;
     private final LogRing logRing;
-    private final CheckpointStore checkpoints;
+    private final StateKeeper keeper;
+    private final BrokerRpc rpc = new BrokerRpc();
+    private final ShutdownCoordinator coordinator;
+    private final java.util.concurrent.ScheduledExecutorService timers =
+            java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "broker-timers");
+                t.setDaemon(true);
+                return t;
+            });
     private final Overlay overlay;
     private final StateMachine states = new StateMachine();
     private final Router router;
@@ -57,21 +65,20 @@ public final class Broker implements LocalConnector.Sink {
     private volatile boolean running = true;
     private volatile boolean hasRun;
     private boolean initialized;
-    private boolean shutdownRequested;
 
-    /** A broker of a one-broker instance (no overlay). */
-    public Broker(BrokerConfig config, LogRing logRing, CheckpointStore checkpoints) {
-        this(config, logRing, checkpoints, null);
+    /** A broker of a one-broker instance (no overlay), keeping state in memory. */
+    public Broker(BrokerConfig config, LogRing logRing) {
+        this(config, logRing, new MemoryStateKeeper(), null);
     }
 
     /** A broker of an instance whose brokers talk through {@code overlay} (null for size 1). */
-    public Broker(BrokerConfig config, LogRing logRing, CheckpointStore checkpoints, Overlay overlay) {
+    public Broker(BrokerConfig config, LogRing logRing, StateKeeper keeper, Overlay overlay) {
         this.config = config;
         this.logRing = logRing;
-        this.checkpoints = checkpoints;
+        this.keeper = keeper;
         this.overlay = overlay;
         this.router = new Router(config.topology(), states::state, () -> hasRun);
-        this.modules = new ModuleHost(checkpoints);
+        this.modules = new ModuleHost(keeper.store());
         this.view = new OverlayView(config.topology().children());
         this.parentLink = config.topology().parent() >= 0 && overlay != null
                 ? new ParentLink(overlay, this::backlogOverflow) : null;
@@ -82,6 +89,8 @@ public final class Broker implements LocalConnector.Sink {
             }
         }
         router.links(parentLink, childLinks, view);
+        router.attach(rpc);
+        router.subscriptions().add(rpc, "shutdown.");
         this.loop = new Thread(this::runLoop, "broker");
         quorumMembers.add(config.rank());
         states.onChange((from, to) -> {
@@ -92,6 +101,8 @@ public final class Broker implements LocalConnector.Sink {
         new BrokerServices(this).register(router.registry());
         new ModuleServices(this).register(router.registry());
         new OverlayServices(this).register(router.registry());
+        this.coordinator = new ShutdownCoordinator(this);
+        coordinator.register(router.registry());
     }
 
     public BrokerConfig config() {
@@ -146,9 +157,9 @@ public final class Broker implements LocalConnector.Sink {
         execute(() -> router.detach(endpoint.id()));
     }
 
-    /** Starts an orderly shutdown, from any state. Thread-safe and idempotent. */
+    /** Shuts this broker down in order (SIGTERM): goodbye to the parent, modules stop, exit. Thread-safe. */
     public void shutdown(String reason) {
-        execute(() -> beginShutdown(reason));
+        execute(() -> coordinator.begin(ShutdownCoordinator.Mode.SELF, reason));
     }
 
     /** Waits for the broker to reach {@code exit}; true when it did within {@code timeout}. */
@@ -190,6 +201,19 @@ public final class Broker implements LocalConnector.Sink {
         return parentLink;
     }
 
+    StateKeeper keeper() {
+        return keeper;
+    }
+
+    BrokerRpc rpc() {
+        return rpc;
+    }
+
+    /** Runs {@code task} on the broker thread after a delay. */
+    void schedule(long delay, TimeUnit unit, Runnable task) {
+        timers.schedule(() -> execute(task), delay, unit);
+    }
+
     Instant startedAt() {
         return startedAt;
     }
@@ -209,6 +233,7 @@ public final class Broker implements LocalConnector.Sink {
     private void join() {
         if (config.topology().parent() < 0) {
             states.move("parent-none", BrokerState.INIT);
+            initialized = true;
             initialize();
         }
         // A follower waits in join for OverlayEvents.parentUp.
@@ -217,16 +242,45 @@ public final class Broker implements LocalConnector.Sink {
     private void onParentUp(String parentState) {
         view.parentUp(parentState);
         parentLink.up();
-        if (shutdownRequested || states.state() != BrokerState.JOIN) {
+        if (coordinator.active() || states.state() != BrokerState.JOIN) {
             return;
         }
         if (initialized) {
             states.move("parent-ready", BrokerState.QUORUM);
+            // This broker kept its live state: the parent may forget the checkpoint it kept for it.
+            parentLink.deliver(Message.request("state.checkpoint-drop", config.topology().parent(), 0,
+                    Payloads.encode(Map.of("rank", config.rank()))).withFlags(Message.FLAG_NORESPONSE)
+                    .withCredentials(config.ownerUid(), io.canopy.message.Role.OWNER));
             followParent();
         } else {
             states.move("parent-ready", BrokerState.INIT);
-            initialize();
+            initialized = true;
+            fetchCheckpoint();
         }
+    }
+
+    /** A follower's init: ask the parent for the checkpoint it kept for this broker, then start modules. */
+    private void fetchCheckpoint() {
+        Message ask = rpc.prepare(Message.request("state.checkpoint-get", config.topology().parent(), 0,
+                Payloads.encode(Map.of("rank", config.rank())))
+                .withCredentials(config.ownerUid(), io.canopy.message.Role.OWNER), resp -> {
+                    if (resp.isError()) {
+                        LOG.warn("could not get this broker's checkpoint from the parent ({}); starting without it",
+                                resp.errstr());
+                    } else {
+                        try {
+                            byte[] cp = Payloads.tree(resp.payload()).path("checkpoint").binaryValue();
+                            if (cp != null && cp.length > 0) {
+                                keeper.restore(cp);
+                                LOG.info("restored this broker's checkpoint from the parent ({} bytes)", cp.length);
+                            }
+                        } catch (IOException | io.canopy.module.RpcException e) {
+                            LOG.error("the checkpoint from the parent is unusable ({}); starting without it", e.getMessage());
+                        }
+                    }
+                    initialize();
+                });
+        router.request(ask.pushRoute(rpc.id()));
     }
 
     private void onParentState(String parentState) {
@@ -240,7 +294,8 @@ public final class Broker implements LocalConnector.Sink {
         view.parentDown(why);
         parentLink.down();
         BrokerState now = states.state();
-        if (!shutdownRequested && (now == BrokerState.RUN || now == BrokerState.QUORUM)) {
+        if (!coordinator.active() && (now == BrokerState.RUN || now == BrokerState.QUORUM)
+                || coordinator.active() && now == BrokerState.RUN) {
             LOG.warn("lost the parent (rank {}): {}; back to join, retrying; local work goes on and "
                     + "upstream requests wait", config.topology().parent(), why);
             states.move("parent-lost", BrokerState.JOIN);
@@ -252,6 +307,7 @@ public final class Broker implements LocalConnector.Sink {
         if (old == status) {
             return;
         }
+        coordinator.childChanged();
         String host = config.topology().host(rank);
         if (status == PeerStatus.ONLINE) {
             LOG.info("child {} (rank {}) is online{}", host, rank, why == null ? "" : ": " + why);
@@ -270,12 +326,11 @@ public final class Broker implements LocalConnector.Sink {
     }
 
     private void initialize() {
-        initialized = true;
         loadInitialModules(new ArrayList<>(config.modules()));
     }
 
     private void loadInitialModules(List<String> remaining) {
-        if (shutdownRequested) {
+        if (coordinator.active()) {
             return;
         }
         if (remaining.isEmpty()) {
@@ -298,14 +353,14 @@ public final class Broker implements LocalConnector.Sink {
                 if (failure != null) {
                     LOG.error("built-in module {} failed to start: {}", name, failure.toString(), failure);
                     discard(runner);
-                    beginShutdown("module " + name + " failed to start");
+                    shutdown("module " + name + " failed to start");
                 } else {
                     loadInitialModules(remaining);
                 }
             }));
         } catch (Exception e) {
             LOG.error("cannot load built-in module {}: {}", name, e.getMessage());
-            beginShutdown("module " + name + " could not be loaded");
+            shutdown("module " + name + " could not be loaded");
         }
     }
 
@@ -324,12 +379,8 @@ public final class Broker implements LocalConnector.Sink {
         }
     }
 
-    private void beginShutdown(String reason) {
-        if (shutdownRequested) {
-            return;
-        }
-        shutdownRequested = true;
-        LOG.info("shutting down: {}", reason);
+    /** Moves to {@code shutdown} (through cleanup from run): the broker now waits for its children. */
+    void enterShutdown() {
         BrokerState now = states.state();
         if (now == BrokerState.RUN) {
             states.move("shutdown", BrokerState.CLEANUP);
@@ -337,18 +388,23 @@ public final class Broker implements LocalConnector.Sink {
         } else if (now.ordinal() < BrokerState.SHUTDOWN.ordinal()) {
             states.move("shutdown", BrokerState.SHUTDOWN);
         }
-        states.move("children-none", BrokerState.FINALIZE);
-        stopModules(new ArrayList<>(modules.loaded()));
     }
 
-    /** Stops modules one at a time, last loaded first, then exits. */
-    private void stopModules(List<ModuleRunner> remaining) {
+    /** Moves to {@code finalize} and stops the modules (they checkpoint), last loaded first. */
+    void finalizeModules(Runnable then) {
+        if (states.state() == BrokerState.SHUTDOWN) {
+            states.move("children-complete", BrokerState.FINALIZE);
+        }
+        stopModules(new ArrayList<>(modules.loaded()), then);
+    }
+
+    private void stopModules(List<ModuleRunner> remaining, Runnable then) {
         if (remaining.isEmpty()) {
-            exit();
+            then.run();
             return;
         }
         ModuleRunner runner = remaining.remove(remaining.size() - 1);
-        unload(runner, failure -> stopModules(remaining));
+        unload(runner, failure -> stopModules(remaining, then));
     }
 
     /** Forgets every trace of a module that stopped or failed: services, subscriptions, its hop. */
@@ -374,20 +430,31 @@ public final class Broker implements LocalConnector.Sink {
         }));
     }
 
-    private void exit() {
+    /** Says goodbye to the parent, closes every socket and the state store, and ends the loop. */
+    void exit() {
+        if (states.state() == BrokerState.EXIT) {
+            return;
+        }
         if (overlay != null) {
             overlay.goodbye();
             overlay.close();
+        }
+        if (states.state().ordinal() < BrokerState.SHUTDOWN.ordinal()) {
+            states.move("shutdown", BrokerState.SHUTDOWN);
+        }
+        if (states.state() == BrokerState.SHUTDOWN) {
+            states.move("children-none", BrokerState.FINALIZE);
         }
         states.move("finalize-done", BrokerState.EXIT);
         if (connector != null) {
             connector.close();
         }
         try {
-            checkpoints.close();
-        } catch (java.io.IOException e) {
-            LOG.error("closing the checkpoint store failed: {}", e.toString());
+            keeper.close();
+        } catch (IOException e) {
+            LOG.error("closing the state store failed: {}", e.toString());
         }
+        timers.shutdownNow();
         running = false;
         exited.countDown();
     }

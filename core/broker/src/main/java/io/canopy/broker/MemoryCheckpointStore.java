@@ -21,6 +21,24 @@ public final class MemoryCheckpointStore implements CheckpointStore {
         return areas.computeIfAbsent(module, k -> new Area());
     }
 
+    /** Every area's committed contents. */
+    public Map<String, Map<String, byte[]>> export() {
+        Map<String, Map<String, byte[]>> out = new java.util.TreeMap<>();
+        areas.forEach((name, area) -> out.put(name, Map.copyOf(area.committed)));
+        return out;
+    }
+
+    /** Replaces the committed contents of the given areas (state handed back at start). */
+    public void replace(Map<String, Map<String, byte[]>> contents) {
+        contents.forEach((name, values) -> {
+            Area a = (Area) area(name);
+            synchronized (a) {
+                a.committed.clear();
+                a.committed.putAll(values);
+            }
+        });
+    }
+
     private static final class Area implements Checkpoint {
         private final Map<String, byte[]> committed = new ConcurrentHashMap<>();
         private final Map<String, byte[]> staged = new HashMap<>();

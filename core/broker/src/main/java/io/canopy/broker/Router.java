@@ -178,10 +178,10 @@ final class Router {
         childLinks.get(hop).deliver(req);
     }
 
-    /** True for a request that came from a tree neighbour (it may pass through before run). */
+    /** True for a request from a tree neighbour or the broker itself (it may pass through before run). */
     private static boolean fromPeer(Message req) {
         String hop = req.lastHop();
-        return hop != null && (hop.equals("p") || hop.startsWith("t"));
+        return hop != null && (hop.equals("p") || hop.startsWith("t") || hop.equals("b"));
     }
 
     private void deliverLocally(Message req, Optional<ServiceRegistry.Method> found) {

@@ -38,6 +38,7 @@ public final class CanopyClient implements AutoCloseable {
     private final SocketChannel channel;
     private final MessageCodec codec;
     private final Map<Long, CompletableFuture<Message>> pending = new ConcurrentHashMap<>();
+    private final Map<Long, Consumer<Message>> streams = new ConcurrentHashMap<>();
     private final AtomicLong nextTag = new AtomicLong(1);
     private final Object writeLock = new Object();
     private final Thread reader;
@@ -106,7 +107,10 @@ public final class CanopyClient implements AutoCloseable {
      * {@link RpcException} on an error response and {@code ECONNRESET} when the connection drops.
      */
     public CompletableFuture<Message> send(Message request) {
-        long tag = nextTag.getAndIncrement();
+        return send(nextTag.getAndIncrement(), request);
+    }
+
+    private CompletableFuture<Message> send(long tag, Message request) {
         CompletableFuture<Message> future = new CompletableFuture<>();
         if (!request.hasFlag(Message.FLAG_NORESPONSE)) {
             pending.put(tag, future);
@@ -133,6 +137,18 @@ public final class CanopyClient implements AutoCloseable {
             future.completeExceptionally(connectionLost(e));
         }
         return future;
+    }
+
+    /**
+     * Sends a request whose service answers several times: every response flagged streaming goes
+     * to {@code each} (on the reader thread); the future completes with the last, unflagged one.
+     */
+    public CompletableFuture<Message> stream(Message request, Consumer<Message> each) {
+        long tag = nextTag.getAndIncrement();
+        streams.put(tag, each);
+        CompletableFuture<Message> f = send(tag, request);
+        f.whenComplete((m, e) -> streams.remove(tag));
+        return f;
     }
 
     /** Sends {@code topic} to {@code nodeid} with {@code body} (mapped to MessagePack). */
@@ -194,8 +210,14 @@ public final class CanopyClient implements AutoCloseable {
                 fill(body);
                 Message m = codec.decodeEnvelope(body.array());
                 if (m.type() == MessageType.RESPONSE) {
-                    CompletableFuture<Message> f = m.hasFlag(Message.FLAG_STREAMING)
-                            ? pending.get(m.matchtag()) : pending.remove(m.matchtag());
+                    if (m.hasFlag(Message.FLAG_STREAMING) && !m.isError()) {
+                        Consumer<Message> each = streams.get(m.matchtag());
+                        if (each != null) {
+                            each.accept(m);
+                        }
+                        continue;
+                    }
+                    CompletableFuture<Message> f = pending.remove(m.matchtag());
                     if (f != null) {
                         if (m.isError()) {
                             f.completeExceptionally(new RpcException(m.errnum(),

@@ -16,12 +16,12 @@ import java.util.stream.Stream;
 final class BrokerFixture implements AutoCloseable {
     final Path rundir;
     final Broker broker;
-    final CheckpointStore checkpoints = new MemoryCheckpointStore();
+    final MemoryStateKeeper keeper = new MemoryStateKeeper();
 
     BrokerFixture(List<String> modules) throws IOException {
         rundir = Files.createTempDirectory("canopy-test-");
         BrokerConfig config = BrokerConfig.single("test0", rundir, PeerCredentials.currentUid()).withModules(modules);
-        broker = new Broker(config, LogRing.NONE, checkpoints);
+        broker = new Broker(config, LogRing.NONE, keeper, null);
         broker.start();
     }
 
@@ -35,7 +35,7 @@ final class BrokerFixture implements AutoCloseable {
     }
 
     @Override
-    public void close() throws Exception {
+    public void close() throws java.io.IOException, InterruptedException {
         broker.shutdown("test done");
         broker.awaitExit(Duration.ofSeconds(10));
         try (Stream<Path> s = Files.walk(rundir)) {

@@ -49,7 +49,7 @@ class BrokerLifecycleTest {
         assertTrue(f.broker.awaitExit(WAIT));
         assertEquals(BrokerState.EXIT, f.broker.state());
         assertTrue(TestModules.Counter.STOPPED.contains("counter"));
-        assertEquals(1L, f.checkpoints.area("counter").get("count", Long.class).orElseThrow());
+        assertEquals(1L, f.keeper.store().area("counter").get("count", Long.class).orElseThrow());
         assertTrue(!java.nio.file.Files.exists(f.rundir.resolve("local")));
         f.close();
     }
@@ -57,7 +57,7 @@ class BrokerLifecycleTest {
     @Test
     void aSecondBrokerOnTheSameSocketIsRefused() throws Exception {
         try (BrokerFixture f = new BrokerFixture(List.of()).awaitRun()) {
-            Broker second = new Broker(f.broker.config(), LogRing.NONE, new MemoryCheckpointStore());
+            Broker second = new Broker(f.broker.config(), LogRing.NONE);
             java.io.IOException e = assertThrows(java.io.IOException.class, second::start);
             assertTrue(e.getMessage().contains("already listening"), e.getMessage());
         }

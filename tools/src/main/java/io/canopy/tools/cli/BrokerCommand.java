@@ -2,7 +2,6 @@ package io.canopy.tools.cli;
 
 import io.canopy.broker.Broker;
 import io.canopy.broker.BrokerConfig;
-import io.canopy.broker.MemoryCheckpointStore;
 import io.canopy.codec.MessageCodec;
 import io.canopy.config.InstanceConfig;
 import io.canopy.tools.launch.InstanceSetup;
@@ -73,11 +72,11 @@ public final class BrokerCommand implements Callable<Integer> {
         if (config != null) {
             InstanceConfig instance = InstanceConfig.load(config);
             InstanceSetup setup = InstanceSetup.of(instance, host, rundir, modules, maxFrameSize);
-            broker = new Broker(setup.broker(), ring, new MemoryCheckpointStore(), setup.overlay());
+            broker = new Broker(setup.broker(), ring, new io.canopy.broker.MemoryStateKeeper(), setup.overlay());
         } else {
             Path run = rundir != null ? rundir : Path.of("/run/canopy");
             broker = new Broker(BrokerConfig.single(host, run.toAbsolutePath(), PeerCredentials.currentUid())
-                    .withModules(modules).withMaxFrameSize(maxFrameSize), ring, new MemoryCheckpointStore());
+                    .withModules(modules).withMaxFrameSize(maxFrameSize), ring);
         }
         BrokerConfig bc = broker.config();
         Thread onSignal = new Thread(() -> {

@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
             DmesgCommand.class,
             OverlayCommand.class,
             ResourceCommand.class,
+            ShutdownCommand.class,
             KeygenCommand.class,
             picocli.CommandLine.HelpCommand.class
         })
