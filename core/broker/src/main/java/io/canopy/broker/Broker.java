@@ -78,7 +78,7 @@ public final class Broker implements LocalConnector.Sink {
         this.keeper = keeper;
         this.overlay = overlay;
         this.router = new Router(config.topology(), states::state, () -> hasRun);
-        this.modules = new ModuleHost(keeper.store());
+        this.modules = new ModuleHost(keeper::store);
         this.view = new OverlayView(config.topology().children());
         this.parentLink = config.topology().parent() >= 0 && overlay != null
                 ? new ParentLink(overlay, this::backlogOverflow) : null;

@@ -33,9 +33,10 @@ final class ModuleHost {
 
     private final Map<String, ModuleRunner> loaded = new TreeMap<>();
     private final Map<String, URLClassLoader> loaders = new TreeMap<>();
-    private final CheckpointStore checkpoints;
+    private final java.util.function.Supplier<CheckpointStore> checkpoints;
 
-    ModuleHost(CheckpointStore checkpoints) {
+    /** {@code checkpoints} is asked at each load: a follower's store is replaced by what its parent handed back. */
+    ModuleHost(java.util.function.Supplier<CheckpointStore> checkpoints) {
         this.checkpoints = checkpoints;
     }
 
@@ -97,7 +98,7 @@ final class ModuleHost {
                     + loaded.get(name).source() + "); remove it first with `canopy module remove " + name + "`");
         }
         ModuleRunner runner = new ModuleRunner(l.module(), l.source(), new ModuleConfig(args),
-                checkpoints.area(name), link);
+                checkpoints.get().area(name), link);
         loaded.put(name, runner);
         if (l.loader() != null) {
             loaders.put(name, l.loader());

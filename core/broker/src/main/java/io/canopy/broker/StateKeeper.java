@@ -11,7 +11,7 @@ import java.util.Optional;
  */
 public interface StateKeeper extends AutoCloseable {
 
-    /** The modules' checkpoint areas. */
+    /** The modules' checkpoint areas (a follower's may be replaced by {@link #restore}, before modules load). */
     CheckpointStore store();
 
     /** True when this keeper is the instance's durable store (the leader's). */
