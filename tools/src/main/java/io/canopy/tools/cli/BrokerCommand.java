@@ -36,6 +36,10 @@ public final class BrokerCommand implements Callable<Integer> {
             description = "Directory for the local socket (default: [broker] rundir, else /run/canopy).")
     Path rundir;
 
+    @Option(names = "--statedir",
+            description = "Directory for the leader's durable state (default: [broker] statedir, else /var/lib/canopy).")
+    Path statedir;
+
     @Option(names = "--hostname", description = "The name this broker goes by (default: the host's name).")
     String hostname;
 

@@ -265,7 +265,8 @@ public final class TestInstance implements AutoCloseable {
         Path dir = brokerDir(rank);
         Files.createDirectories(dir);
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
-        List<String> args = new ArrayList<>(List.of("broker", "--rundir", dir.toString(), "--hostname", "test" + rank));
+        List<String> args = new ArrayList<>(List.of("broker", "--rundir", dir.toString(), "--hostname", "test" + rank,
+                "--statedir", dir.resolve("state").toString()));
         if (options.size() > 1) {
             args.addAll(List.of("--config", config().toString()));
         }
