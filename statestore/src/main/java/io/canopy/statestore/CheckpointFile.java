@@ -14,7 +14,6 @@ import java.util.stream.Stream;
 import java.util.zip.Deflater;
 import java.util.zip.DeflaterOutputStream;
 import java.util.zip.InflaterInputStream;
-import java.util.zip.ZipException;
 import org.mapdb.DB;
 import org.mapdb.DBException;
 import org.mapdb.DBMaker;
@@ -76,7 +75,7 @@ public final class CheckpointFile {
         try {
             bytes = Files.readAllBytes(source);
         } catch (IOException e) {
-            throw new IOException("cannot read checkpoint " + source + ": " + StorageFailure.reason(e), e);
+            throw new IOException("cannot read checkpoint " + source + ": " + StorageFailure.reason(e, source), e);
         }
         return decode(bytes, Origin.checkpointFile(source));
     }
@@ -106,8 +105,9 @@ public final class CheckpointFile {
         byte[] file;
         try {
             file = decompress(bytes);
-        } catch (ZipException e) {
-            throw origin.damaged("it is not zlib-compressed: " + e.getMessage(), e);
+        } catch (IOException e) {
+            // Only the bytes can be wrong: the streams are in memory.
+            throw origin.damaged("it is not a zlib-compressed checkpoint: " + e.getMessage(), e);
         }
         return decode(file, origin);
     }

@@ -27,6 +27,13 @@ final class StorageFailure {
         return best != null ? best : e.getClass().getSimpleName();
     }
 
+    /** {@link #reason(Throwable)}, without repeating {@code subject} where the message is about it. */
+    static String reason(Throwable e, java.nio.file.Path subject) {
+        String r = reason(e);
+        String prefix = subject + ": ";
+        return r.startsWith(prefix) ? r.substring(prefix.length()) : r;
+    }
+
     /** {@link Errno#ENOSPC} when the file system is full, else {@link Errno#EIO}. */
     static int errno(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
@@ -46,16 +53,17 @@ final class StorageFailure {
 
     private static String describe(Throwable t) {
         if (t instanceof AccessDeniedException a) {
-            return "permission denied on " + a.getFile();
+            return a.getFile() + ": permission denied";
         }
         if (t instanceof NoSuchFileException n) {
-            return "no such file or directory: " + n.getFile();
+            return n.getFile() + ": no such file or directory";
         }
         if (t instanceof NotDirectoryException n) {
-            return n.getFile() + " is not a directory";
+            return n.getFile() + ": not a directory";
         }
         if (t instanceof FileSystemException f) {
-            return f.getReason() != null ? f.getFile() + ": " + f.getReason() : f.getFile() + ": " + t.getClass().getSimpleName();
+            String where = f.getFile() != null ? f.getFile() + ": " : "";
+            return where + (f.getReason() != null ? f.getReason() : t.getClass().getSimpleName());
         }
         if (t instanceof EOFException) {
             return "it ends early (truncated)";
