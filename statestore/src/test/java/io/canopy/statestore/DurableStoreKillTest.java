@@ -39,8 +39,11 @@ class DurableStoreKillTest {
     /** Starts {@link CommitLoop}, kills it with SIGKILL after {@code commits} acknowledged commits. */
     private int runAndKill(Path statedir, int first, int commits) throws Exception {
         Path stderr = dir.resolve("child-" + first + ".err");
+        // MapDB's LZ4 library unpacks a native library into java.io.tmpdir and deletes it only at a
+        // normal exit: keep what a killed child leaves inside this test's directory.
+        Path tmp = Files.createDirectories(dir.resolve("tmp"));
         Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), CommitLoop.class.getName(),
+                "-Djava.io.tmpdir=" + tmp, "-cp", System.getProperty("java.class.path"), CommitLoop.class.getName(),
                 statedir.toString(), Integer.toString(first))
                 .redirectError(stderr.toFile())
                 .start();
