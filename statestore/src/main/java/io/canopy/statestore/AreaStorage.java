@@ -1,0 +1,24 @@
+package io.canopy.statestore;
+
+import io.canopy.module.RpcException;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The committed state of one module's area, wherever it is kept: the leader's MapDB file or a
+ * follower's memory. {@link StagedArea} keeps the changes not yet committed in front of it.
+ */
+interface AreaStorage {
+
+    Optional<byte[]> get(String key);
+
+    Set<String> keys();
+
+    /**
+     * Writes {@code puts} and deletes {@code removes} as one durable step.
+     *
+     * @throws RpcException ENOSPC or EIO when it cannot; the committed state is then unchanged
+     */
+    void apply(Map<String, byte[]> puts, Set<String> removes) throws RpcException;
+}
