@@ -3,7 +3,10 @@ package io.canopy.tools.cli;
 import io.canopy.broker.Broker;
 import io.canopy.broker.BrokerConfig;
 import io.canopy.codec.MessageCodec;
+import io.canopy.broker.StateKeeper;
 import io.canopy.config.InstanceConfig;
+import io.canopy.statestore.FollowerKeeper;
+import io.canopy.statestore.LeaderKeeper;
 import io.canopy.tools.launch.InstanceSetup;
 import io.canopy.local.PeerCredentials;
 import io.canopy.tools.launch.RingAppender;
@@ -37,7 +40,8 @@ public final class BrokerCommand implements Callable<Integer> {
     Path rundir;
 
     @Option(names = "--statedir",
-            description = "Directory for the leader's durable state (default: [broker] statedir, else /var/lib/canopy).")
+            description = "Directory for the leader's durable state (default: [broker] statedir; a broker "
+                    + "without --config keeps state in memory unless this is given).")
     Path statedir;
 
     @Option(names = "--hostname", description = "The name this broker goes by (default: the host's name).")
@@ -76,11 +80,17 @@ public final class BrokerCommand implements Callable<Integer> {
         if (config != null) {
             InstanceConfig instance = InstanceConfig.load(config);
             InstanceSetup setup = InstanceSetup.of(instance, host, rundir, modules, maxFrameSize);
-            broker = new Broker(setup.broker(), ring, new io.canopy.broker.MemoryStateKeeper(), setup.overlay());
+            StateKeeper keeper = setup.broker().rank() == 0
+                    ? LeaderKeeper.open(statedir != null ? statedir : instance.broker().statedir())
+                    : new FollowerKeeper();
+            broker = new Broker(setup.broker(), ring, keeper, setup.overlay());
         } else {
             Path run = rundir != null ? rundir : Path.of("/run/canopy");
-            broker = new Broker(BrokerConfig.single(host, run.toAbsolutePath(), PeerCredentials.currentUid())
-                    .withModules(modules).withMaxFrameSize(maxFrameSize), ring);
+            BrokerConfig single = BrokerConfig.single(host, run.toAbsolutePath(), PeerCredentials.currentUid())
+                    .withModules(modules).withMaxFrameSize(maxFrameSize);
+            broker = statedir != null
+                    ? new Broker(single, ring, LeaderKeeper.open(statedir), null)
+                    : new Broker(single, ring);
         }
         BrokerConfig bc = broker.config();
         Thread onSignal = new Thread(() -> {

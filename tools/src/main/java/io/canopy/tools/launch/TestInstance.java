@@ -287,7 +287,9 @@ public final class TestInstance implements AutoCloseable {
         toml.append("[bootstrap]\n");
         if (options.curve()) {
             Path cert = rundir.resolve("curve.cert");
-            CurveCertificate.generate("test-instance").write(cert);
+            if (!Files.exists(cert)) { // an instance restarted in the same rundir keeps its certificate
+                CurveCertificate.generate("test-instance").write(cert);
+            }
             toml.append("curve_cert = \"").append(cert).append("\"\n");
         }
         toml.append("hosts = [\n");
