@@ -172,8 +172,17 @@ class MessageCodecPropertyTest {
         int[] nodeids = {NodeId.ANY, NodeId.UPSTREAM, 0, 1, rnd.nextInt(), Integer.MAX_VALUE};
         return new Message(type, rnd.nextInt(4), randomString(rnd.nextInt(20) == 0 ? MessageCodec.MAX_STRING / 4 : 24),
                 nodeids[rnd.nextInt(nodeids.length)], randomLong(), rnd.nextInt(), rnd.nextInt(8),
-                rnd.nextInt(3) == 0 ? rnd.nextInt(130) : 0, rnd.nextBoolean() ? null : randomString(40),
+                rnd.nextInt(3) == 0 ? rnd.nextInt(130) : 0, randomErrstr(),
                 rnd.nextBoolean() ? 0 : randomLong(), route, payload);
+    }
+
+    /** None, a short one, or now and then one longer than the encoder may write (it is cut). */
+    private String randomErrstr() {
+        int dice = rnd.nextInt(100);
+        if (dice == 0) {
+            return randomString(MessageCodec.MAX_STRING);
+        }
+        return dice < 50 ? null : randomString(40);
     }
 
     private long randomLong() {

@@ -192,6 +192,26 @@ class MessageCodecRefusalTest {
     }
 
     @Test
+    void stringsThatAreNotUtf8AreRefused() {
+        byte[] str8 = {(byte) 0xa4, 'a', (byte) 0xff, (byte) 0xfe, '.'};
+        byte[] surrogate = {(byte) 0xa3, (byte) 0xed, (byte) 0xa0, (byte) 0x80};
+        for (int field : new int[] {4, 10}) {
+            for (byte[] bad : List.of(str8, surrogate)) {
+                byte[] header = RawHeader.of(ping).set(field, new RawHeader.Raw(bad)).bytes();
+                CodecException e = assertThrows(CodecException.class, () -> codec.decode(header, new byte[0]));
+                assertTrue(e.getMessage().contains("not valid UTF-8"), e.getMessage());
+            }
+        }
+    }
+
+    @Test
+    void theReplacementCharacterItselfIsValid() throws CodecException {
+        byte[] header = RawHeader.of(ping).set(4, "broker.\uFFFD").bytes();
+
+        assertEquals("broker.\uFFFD", codec.decode(header, new byte[0]).topic());
+    }
+
+    @Test
     void aNilErrstrDecodesAsNull() throws CodecException {
         assertNull(codec.decode(RawHeader.of(ping).set(10, null).bytes(), new byte[0]).errstr());
     }

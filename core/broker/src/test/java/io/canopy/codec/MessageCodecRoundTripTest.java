@@ -3,6 +3,7 @@ package io.canopy.codec;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.canopy.message.Errno;
 import io.canopy.message.Message;
@@ -105,6 +106,28 @@ class MessageCodecRoundTripTest {
             Message back = codec.decode(codec.encodeHeader(Message.request("a.b", nodeid, 1, null)), new byte[0]);
             assertEquals(nodeid, back.nodeid());
         }
+    }
+
+    @Test
+    void anErrstrOverTheLimitIsCutSoThatTheResponseStillDecodes() throws CodecException {
+        // Two-byte characters, so the cut falls in the middle of one unless the encoder takes care.
+        String text = "too long: " + "\u00e9".repeat(MessageCodec.MAX_STRING);
+        Message m = Message.request("a.b", 0, 1, null).errorResponse(Errno.EINVAL, text);
+
+        String back = codec.decode(codec.encodeHeader(m), new byte[0]).errstr();
+
+        int bytes = back.getBytes(StandardCharsets.UTF_8).length;
+        assertTrue(bytes <= MessageCodec.MAX_STRING && bytes > MessageCodec.MAX_STRING - 8, "cut to " + bytes);
+        assertTrue(back.startsWith("too long: \u00e9\u00e9"), back);
+        assertTrue(back.endsWith("\u00e9\u2026"), back);
+    }
+
+    @Test
+    void anErrstrOfExactlyTheLimitIsKept() throws CodecException {
+        String text = "\u20ac".repeat(MessageCodec.MAX_STRING / 3) + "x".repeat(MessageCodec.MAX_STRING % 3);
+        Message m = Message.request("a.b", 0, 1, null).errorResponse(Errno.EINVAL, text);
+
+        assertEquals(text, codec.decode(codec.encodeHeader(m), new byte[0]).errstr());
     }
 
     @Test
