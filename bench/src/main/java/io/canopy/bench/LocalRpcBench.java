@@ -43,7 +43,7 @@ public final class LocalRpcBench {
 
     public static void main(String[] args) throws Exception {
         Map<String, Integer> opts = new LinkedHashMap<>(Map.of("calls", 20_000, "pipelined", 200_000,
-                "window", 256, "rounds", 3, "warmup", 20_000, "deadline", 600));
+                "window", 256, "rounds", 3, "warmup", 50_000, "deadline", 600));
         for (int i = 0; i + 1 < args.length; i += 2) {
             String key = args[i].replaceFirst("^--", "");
             if (!opts.containsKey(key)) {
@@ -107,14 +107,14 @@ public final class LocalRpcBench {
                 RoundTrips.Result canopyCalls = RoundTrips.unpipelined(canopy, calls);
                 RoundTrips.Result echoCalls = RoundTrips.unpipelined(echoClient, calls);
                 RoundTrips.Result blockingCalls = RoundTrips.blockingEcho(echo.path(), frame, calls);
-                long brokerCpu = cpuNanos(brokerPid);
-                long ownCpu = cpuNanos(ownPid);
+                CpuTime brokerCpu = CpuTime.of(brokerPid);
+                CpuTime ownCpu = CpuTime.of(ownPid);
                 RoundTrips.Result canopyPipe = RoundTrips.pipelined(canopy, pipelined, window);
-                double brokerMicros = (cpuNanos(brokerPid) - brokerCpu) / 1e3 / pipelined;
-                double clientMicros = (cpuNanos(ownPid) - ownCpu) / 1e3 / pipelined;
+                brokerCpu = CpuTime.of(brokerPid).minus(brokerCpu);
+                ownCpu = CpuTime.of(ownPid).minus(ownCpu);
                 RoundTrips.Result echoPipe = RoundTrips.pipelined(echoClient, pipelined, window);
                 Round round = new Round(canopyCalls, echoCalls, blockingCalls, canopyPipe, echoPipe,
-                        brokerMicros, clientMicros);
+                        brokerCpu, ownCpu);
                 measured.add(round);
                 System.out.printf("%5d | canopy %s  echo %s  blocking echo %s | canopy %8.0f  echo %8.0f%n", r,
                         latencies(canopyCalls), latencies(echoCalls), latencies(blockingCalls),
@@ -125,10 +125,10 @@ public final class LocalRpcBench {
         System.out.println("load after: " + loadAverage());
     }
 
-    /** What one round measured. CPU figures are per pipelined Canopy request, in microseconds. */
+    /** What one round measured; the CPU times are those of the pipelined Canopy run. */
     private record Round(RoundTrips.Result canopyCalls, RoundTrips.Result echoCalls,
             RoundTrips.Result blockingCalls, RoundTrips.Result canopyPipelined,
-            RoundTrips.Result echoPipelined, double brokerCpuMicros, double clientCpuMicros) {}
+            RoundTrips.Result echoPipelined, CpuTime brokerCpu, CpuTime clientCpu) {}
 
     private static String latencies(RoundTrips.Result r) {
         return String.format("%6.1f %7.1f %7.0f", r.percentileMicros(50), r.percentileMicros(99), r.perSecond());
@@ -153,26 +153,16 @@ public final class LocalRpcBench {
         System.out.printf("    target median < 100 µs: %s%n", median < 100 ? "met" : "MISSED");
         System.out.printf("  pipelined broker.ping: %.0f requests/s; baseline echo %.0f requests/s;"
                 + " canopy/echo %.2f%n", pipe, echoPipe, pipe / echoPipe);
-        System.out.printf("    CPU per pipelined request: broker %.1f µs, client process %.1f µs%n",
-                median(rounds, Round::brokerCpuMicros), median(rounds, Round::clientCpuMicros));
+        Round last = rounds.get(rounds.size() - 1);
+        System.out.printf("    CPU per pipelined request (last round): broker %s, client process %s%n",
+                last.brokerCpu().perRequest(last.canopyPipelined().count()),
+                last.clientCpu().perRequest(last.canopyPipelined().count()));
         System.out.printf("    target >= 50,000 requests/s: %s%n", pipe >= 50_000 ? "met" : "MISSED");
     }
 
     private static double median(List<Round> rounds, ToDoubleFunction<Round> f) {
         double[] v = rounds.stream().mapToDouble(f).sorted().toArray();
         return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
-    }
-
-    /** User plus system CPU time of a process, from /proc (Linux); 0 when unreadable. */
-    private static long cpuNanos(long pid) {
-        try {
-            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
-            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime
-            return ticks * 10_000_000L; // USER_HZ is 100 on Linux
-        } catch (IOException | RuntimeException e) {
-            return 0;
-        }
     }
 
     private static String loadAverage() {
