@@ -4,6 +4,8 @@ import io.canopy.message.Message;
 import io.canopy.message.MessageType;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import org.msgpack.core.MessageBufferPacker;
@@ -33,6 +35,14 @@ public final class MessageCodec {
     public static final int MAX_ROUTE = 256;
     /** Bytes of the envelope prefix: total length and header length, each a big-endian u32. */
     public static final int ENVELOPE_PREFIX = 8;
+    /**
+     * Packs headers into a 256-byte first buffer, grown as needed: a typical header is under 100
+     * bytes, and msgpack's default first buffer (8 KiB, allocated and zeroed for every message) was
+     * most of the cost of encoding one.
+     */
+    private static final MessagePack.PackerConfig PACKER = new MessagePack.PackerConfig().withBufferSize(256);
+    /** What ends an error string cut to {@link #MAX_STRING} bytes; three bytes of UTF-8. */
+    private static final String ELLIPSIS = "\u2026";
 
     private final int maxFrameSize;
 
@@ -54,7 +64,7 @@ public final class MessageCodec {
 
     /** The header frame of {@code m}. */
     public byte[] encodeHeader(Message m) {
-        try (MessageBufferPacker p = MessagePack.newDefaultBufferPacker()) {
+        try (MessageBufferPacker p = PACKER.newBufferPacker()) {
             packHeader(p, m);
             return p.toByteArray();
         } catch (IOException e) {
@@ -144,13 +154,33 @@ public final class MessageCodec {
         if (m.errstr() == null) {
             p.packNil();
         } else {
-            p.packString(m.errstr());
+            p.packString(clip(m.errstr()));
         }
         p.packLong(m.seq());
         p.packArrayHeader(m.route().size());
         for (String hop : m.route()) {
             p.packString(hop);
         }
+    }
+
+    /**
+     * {@code errstr} cut to at most {@link #MAX_STRING} bytes of UTF-8, at a character boundary and
+     * marked with an ellipsis: every decoder refuses a longer one, and a long error text must not
+     * make its whole response undeliverable.
+     */
+    private static String clip(String errstr) {
+        if (errstr.length() <= MAX_STRING / 3) {
+            return errstr; // at most three UTF-8 bytes per char: it fits
+        }
+        byte[] utf8 = errstr.getBytes(StandardCharsets.UTF_8);
+        if (utf8.length <= MAX_STRING) {
+            return errstr;
+        }
+        int end = MAX_STRING - 3;
+        while ((utf8[end] & 0xC0) == 0x80) {
+            end--; // utf8[end] continues the character before it: keep neither
+        }
+        return new String(utf8, 0, end, StandardCharsets.UTF_8) + ELLIPSIS;
     }
 
     private static Message unpackHeader(MessageUnpacker u, byte[] payload) throws IOException, CodecException {
@@ -237,6 +267,21 @@ public final class MessageCodec {
         if (n > MAX_STRING) {
             throw new CodecException(what + " of " + n + " bytes exceeds " + MAX_STRING);
         }
-        return new String(u.readPayload(n), java.nio.charset.StandardCharsets.UTF_8);
+        byte[] utf8 = u.readPayload(n);
+        String s = new String(utf8, StandardCharsets.UTF_8);
+        // Malformed input decodes to U+FFFD; only then is the strict (slower) check needed.
+        if (s.indexOf('\uFFFD') >= 0 && !isUtf8(utf8)) {
+            throw new CodecException(what + " is not valid UTF-8");
+        }
+        return s;
+    }
+
+    private static boolean isUtf8(byte[] bytes) {
+        try {
+            StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes));
+            return true;
+        } catch (CharacterCodingException e) {
+            return false;
+        }
     }
 }
