@@ -1,7 +1,21 @@
 package io.canopy.tools;
 
+import io.canopy.tools.cli.BrokerCommand;
 import io.canopy.tools.cli.CanopyCommand;
+import io.canopy.tools.cli.DmesgCommand;
 import io.canopy.tools.cli.ErrorHandler;
+import io.canopy.tools.cli.KeygenCommand;
+import io.canopy.tools.cli.ModuleCommand;
+import io.canopy.tools.cli.OverlayCommand;
+import io.canopy.tools.cli.PingCommand;
+import io.canopy.tools.cli.ResourceCommand;
+import io.canopy.tools.cli.RpcCommand;
+import io.canopy.tools.cli.ShutdownCommand;
+import io.canopy.tools.cli.StartCommand;
+import io.canopy.tools.cli.UptimeCommand;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.function.Supplier;
 import picocli.CommandLine;
 
 /**
@@ -22,14 +36,41 @@ public final class Main {
         System.exit(run(args));
     }
 
+    /**
+     * The top-level commands, built on their own when invoked: picocli reflects over every command
+     * it is given, and a client such as {@code canopy uptime} should not pay for the other twenty.
+     */
+    private static final Map<String, Supplier<Object>> COMMANDS = Map.ofEntries(
+            Map.entry("start", StartCommand::new),
+            Map.entry("broker", BrokerCommand::new),
+            Map.entry("uptime", UptimeCommand::new),
+            Map.entry("ping", PingCommand::new),
+            Map.entry("rpc", RpcCommand::new),
+            Map.entry("module", ModuleCommand::new),
+            Map.entry("dmesg", DmesgCommand::new),
+            Map.entry("overlay", OverlayCommand::new),
+            Map.entry("resource", ResourceCommand::new),
+            Map.entry("shutdown", ShutdownCommand::new),
+            Map.entry("keygen", KeygenCommand::new));
+
     /** Runs one command line and returns its exit status (for tests and {@link #main}). */
     public static int run(String... args) {
-        CommandLine cli = new CommandLine(new CanopyCommand());
+        CommandLine cli;
+        String[] rest = args;
+        if (args.length > 0 && COMMANDS.containsKey(args[0])) {
+            cli = new CommandLine(COMMANDS.get(args[0]).get());
+            cli.setCommandName("canopy " + args[0]);
+            rest = Arrays.copyOfRange(args, 1, args.length);
+            if (args[0].equals("start")) {
+                cli.setStopAtPositional(true); // `canopy start CMD -x ...`: everything from CMD on is CMD's
+            }
+        } else {
+            cli = new CommandLine(new CanopyCommand());
+            cli.getSubcommands().get("start").setStopAtPositional(true);
+        }
         ErrorHandler handler = new ErrorHandler();
         cli.setExecutionExceptionHandler(handler);
         cli.setExitCodeExceptionMapper(handler);
-        // `canopy start CMD -x ...`: everything from CMD on belongs to CMD.
-        cli.getSubcommands().get("start").setStopAtPositional(true);
-        return cli.execute(args);
+        return cli.execute(rest);
     }
 }
