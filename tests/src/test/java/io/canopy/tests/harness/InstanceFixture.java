@@ -33,8 +33,16 @@ public final class InstanceFixture implements AutoCloseable {
      * temporary directory removed at close) and waits until every one runs.
      */
     public static InstanceFixture start(int size, int fanout, Path rundir) throws IOException {
+        return start(size, fanout, rundir, Duration.ofSeconds(3));
+    }
+
+    /**
+     * As {@link #start(int, int, Path)}, with a broker that stops answering heartbeats taken for
+     * lost after {@code lost} (torpid after 1 s); a long one makes a frozen broker hold up its parent.
+     */
+    public static InstanceFixture start(int size, int fanout, Path rundir, Duration lost) throws IOException {
         TestInstance.Options o = TestInstance.Options.of(size).fanout(fanout).rundir(rundir).timeout(PATIENCE)
-                .heartbeats(Duration.ofMillis(200), Duration.ofSeconds(1), Duration.ofSeconds(3));
+                .heartbeats(Duration.ofMillis(200), Duration.ofSeconds(1), lost);
         return new InstanceFixture(TestInstance.start(o), o);
     }
 
