@@ -2,7 +2,6 @@ package io.canopy.tools.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.canopy.client.CanopyClient;
-import io.canopy.message.NodeId;
 import java.io.PrintWriter;
 import java.time.Instant;
 import java.util.List;
@@ -53,7 +52,7 @@ public final class ResourceDrainCommand implements Callable<Integer> {
                 }
                 return 0;
             }
-            JsonNode r = Json.tree(client.call("resource.drain", NodeId.ANY, Map.of("targets", targets,
+            JsonNode r = Json.tree(client.call("resource.drain", ResourceView.LEADER, Map.of("targets", targets,
                     "reason", String.join(" ", reason), "force", force), null).payload());
             if (r.path("alreadyDrained").size() > 0) {
                 spec.commandLine().getErr().println("canopy: rank(s) " + r.path("alreadyDrained")
