@@ -21,6 +21,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -35,6 +37,7 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 class FullShutdownTest {
     private static final int SIZE = 3;
+    private static final Pattern DONE = Pattern.compile("test\\d+ \\(rank (\\d+)\\) done: ");
 
     @TempDir
     Path rundir;
@@ -114,17 +117,18 @@ class FullShutdownTest {
     private static void assertShutdownProgress(Result r) {
         assertEquals(0, r.exitCode(), r::toString);
         List<String> lines = r.lines();
+        assertEquals(SIZE + 2, lines.size(), r::toString);
         assertEquals("shutting down " + SIZE + " brokers (full)", lines.get(0), r::toString);
         List<String> expected = new ArrayList<>();
         for (int i = 1; i <= SIZE; i++) {
-            int rank = Integer.parseInt(lines.get(i).replaceAll("^test\\d+ \\(rank (\\d+)\\).*", "$1"));
+            Matcher m = DONE.matcher(lines.get(i));
+            String rank = m.lookingAt() ? m.group(1) : "?";
             expected.add("test" + rank + " (rank " + rank + ") done: " + i + " of " + SIZE + " brokers");
         }
         assertEquals(expected, lines.subList(1, SIZE + 1), r::toString);
         assertEquals("test0 (rank 0) done: " + SIZE + " of " + SIZE + " brokers", lines.get(SIZE), r::toString);
         assertEquals("the leader saved the state and exited (" + SIZE + " of " + SIZE + " brokers done)",
                 lines.get(SIZE + 1), r::toString);
-        assertEquals(SIZE + 2, lines.size(), r::toString);
         assertFalse(r.stdout().contains("canopy:"), r::toString);
     }
 }
