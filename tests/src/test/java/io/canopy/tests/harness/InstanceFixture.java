@@ -2,6 +2,7 @@ package io.canopy.tests.harness;
 
 import static org.awaitility.Awaitility.await;
 
+import io.canopy.client.CanopyClient;
 import io.canopy.tools.launch.TestInstance;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -87,6 +88,11 @@ public final class InstanceFixture implements AutoCloseable {
     /** {@code bin/canopy} talking to broker {@code rank} through its own local socket. */
     public Cli cli(int rank) {
         return Cli.forUri(instance.uri(rank));
+    }
+
+    /** An in-process client of broker {@code rank}, for set-up and clean-up the test is not about. */
+    public CanopyClient connect(int rank) throws IOException {
+        return CanopyClient.connect(instance.socket(rank));
     }
 
     public Process process(int rank) {

@@ -52,11 +52,7 @@ class BrokerRestartTest {
 
     @AfterEach
     void undrainAll() {
-        for (int r = 0; r < instance.size(); r++) {
-            if (!drain(leader, r).isNull()) {
-                ok(leader, "resource", "undrain", Integer.toString(r));
-            }
-        }
+        StateCheck.undrainAll(instance);
     }
 
     @Test

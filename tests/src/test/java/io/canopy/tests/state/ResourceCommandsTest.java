@@ -35,9 +35,11 @@ import org.junit.jupiter.api.Timeout;
 class ResourceCommandsTest {
     private static InstanceFixture instance;
     private static Cli owner;
+    private static String cannotRunAsNobody;
 
     @BeforeAll
     static void startInstance() throws IOException {
+        cannotRunAsNobody = whyNotAsNobody();
         instance = InstanceFixture.start(3, 2, null);
         owner = instance.cli();
     }
@@ -51,11 +53,7 @@ class ResourceCommandsTest {
 
     @AfterEach
     void undrainAll() {
-        for (int r = 0; r < instance.size(); r++) {
-            if (!drain(owner, r).isNull()) {
-                ok(owner, "resource", "undrain", Integer.toString(r));
-            }
-        }
+        StateCheck.undrainAll(instance);
     }
 
     @Test
@@ -188,15 +186,24 @@ class ResourceCommandsTest {
 
     /** {@code bin/canopy} as user nobody, or the test is skipped saying why it cannot be. */
     private static Cli nobody() {
-        assumeTrue(PeerCredentials.currentUid() == 0, "running as nobody needs root (setpriv); this runs as uid "
-                + PeerCredentials.currentUid());
-        assumeTrue(Cli.plain().exec(List.of("sh", "-c", "command -v setpriv")).exitCode() == 0,
-                "running as nobody needs setpriv on the PATH (Debian package util-linux)");
+        assumeTrue(cannotRunAsNobody == null, () -> cannotRunAsNobody);
+        return owner.asNobody();
+    }
+
+    /** Why {@code bin/canopy} cannot run as nobody here, or null when it can. */
+    private static String whyNotAsNobody() {
+        if (PeerCredentials.currentUid() != 0) {
+            return "running as nobody needs root (setpriv); this runs as uid " + PeerCredentials.currentUid();
+        }
+        if (Cli.plain().exec(List.of("sh", "-c", "command -v setpriv")).exitCode() != 0) {
+            return "running as nobody needs setpriv on the PATH (Debian package util-linux)";
+        }
         Cli plainNobody = Cli.plain().asNobody();
         for (Path p : List.of(Repo.canopy(), Repo.root().resolve("tools/target/canopy.jar"))) {
-            assumeTrue(plainNobody.exec(List.of("test", "-r", p.toString())).exitCode() == 0,
-                    "nobody cannot read " + p + "; use a checkout outside private directories");
+            if (plainNobody.exec(List.of("test", "-r", p.toString())).exitCode() != 0) {
+                return "nobody cannot read " + p + "; use a checkout outside private directories";
+            }
         }
-        return owner.asNobody();
+        return null;
     }
 }
