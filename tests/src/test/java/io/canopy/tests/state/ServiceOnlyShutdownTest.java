@@ -70,8 +70,8 @@ class ServiceOnlyShutdownTest {
                     .until(() -> brokerState(cli).equals("join"));
         }
 
-        CompletableFuture<Result> fromLeaf2 = CompletableFuture.supplyAsync(() -> leaf2.run("rpc", "--rank", "0", "broker.ping", PING));
-        CompletableFuture<Result> fromLeaf3 = CompletableFuture.supplyAsync(() -> leaf3.run("rpc", "--rank", "0", "broker.ping", PING));
+        CompletableFuture<Result> fromLeaf2 = pingLeader(leaf2);
+        CompletableFuture<Result> fromLeaf3 = pingLeader(leaf3);
         for (Cli cli : List.of(leaf2, leaf3)) {
             await("the ping waits on its leaf for the parent").atMost(Duration.ofSeconds(30))
                     .pollInterval(Duration.ofMillis(200)).until(() -> waitingForParent(cli) >= 1);
@@ -92,7 +92,13 @@ class ServiceOnlyShutdownTest {
         instance.awaitRun(2);
         instance.awaitRun(3);
         ok(instance.cli(), "overlay", "status", "--wait", "full", "--timeout", "30s");
-        assertEquals(4, greet(leaf3), () -> "the leaf kept its live count, not an older checkpoint\n" + instance.log(3));
+        assertEquals(4, greet(leaf3), () -> "the leaf kept its live count, not an older checkpoint\n"
+                + instance.log(3));
+    }
+
+    /** {@code canopy rpc --rank 0 broker.ping} through {@code cli}'s broker, running in the background. */
+    private static CompletableFuture<Result> pingLeader(Cli cli) {
+        return CompletableFuture.supplyAsync(() -> cli.run("rpc", "--rank", "0", "broker.ping", PING));
     }
 
     /** Messages a broker holds for its parent, from its {@code overlay.status}. */
