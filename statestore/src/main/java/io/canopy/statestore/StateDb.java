@@ -176,6 +176,10 @@ final class StateDb {
                     + "one, or give this broker its own statedir", e);
         } catch (DBException e) {
             throw openFailure(e, origin, existed);
+        } catch (RuntimeException e) {
+            // MapDB reads its name catalog while opening: a damaged record there throws what the
+            // reading hit (IndexOutOfBoundsException, ...), not a DBException.
+            throw openFailure(e, origin, existed);
         }
     }
 
@@ -183,7 +187,7 @@ final class StateDb {
      * A file MapDB finds wrong is damaged; one it cannot read or write (no space, no permission)
      * is not, and must not be moved aside for it.
      */
-    private static IOException openFailure(DBException e, Origin origin, boolean existed) {
+    private static IOException openFailure(RuntimeException e, Origin origin, boolean existed) {
         String reason = StorageFailure.reason(e);
         boolean ioError = e instanceof DBException.VolumeIOError && !(e.getCause() instanceof EOFException);
         if (existed && !ioError) {

@@ -184,6 +184,28 @@ class DurableStoreTest {
     }
 
     @Test
+    void aFileDamagedPastItsHeaderIsRefusedNamingItAndLeftAsItWas() throws Exception {
+        try (DurableStore store = DurableStore.open(dir)) {
+            store.area("resource").putBytes("drain", bytes("rank 1 drained"));
+            store.area("resource").commit();
+        }
+        Path file = dir.resolve("state.db");
+        byte[] content = Files.readAllBytes(file);
+        byte[] garbage = new byte[content.length - 65536];
+        new Random(2).nextBytes(garbage);
+        System.arraycopy(garbage, 0, content, 65536, garbage.length); // the header (and its checksum) intact
+        Files.write(file, content);
+        OnDisk before = OnDisk.of(dir);
+
+        IOException e = assertThrows(IOException.class, () -> DurableStore.open(dir));
+
+        assertEquals("state store " + file + " is damaged: a record points past its end (truncated or "
+                + "overwritten); it was left in place: move it aside to start with empty state, or restore it "
+                + "from a backup", e.getMessage());
+        OnDisk.of(dir).assertSameAs(before);
+    }
+
+    @Test
     void aCheckpointFileIsNotTakenForTheStore() throws Exception {
         Path file = dir.resolve("state.db");
         CheckpointFile.write(file, Snapshot.empty(1, "node1"));

@@ -17,7 +17,9 @@ import java.util.TreeSet;
 
 /**
  * The resource module: which ranks exist, which are up, and which are drained, on the leader.
- * On other ranks it stays idle, so requests for {@code resource.*} travel up to the leader.
+ * On other ranks it stays idle, serving no {@code resource.*} topic: callers address rank 0 (as
+ * the {@code canopy resource} commands do), since a request for any rank stops at the first broker
+ * that holds the service, and every broker holds it.
  *
  * <p>Topics:
  * <ul>

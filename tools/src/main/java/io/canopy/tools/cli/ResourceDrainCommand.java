@@ -2,7 +2,7 @@ package io.canopy.tools.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.canopy.client.CanopyClient;
-import io.canopy.message.NodeId;
+import io.canopy.idset.IdSet;
 import java.io.PrintWriter;
 import java.time.Instant;
 import java.util.List;
@@ -53,10 +53,15 @@ public final class ResourceDrainCommand implements Callable<Integer> {
                 }
                 return 0;
             }
-            JsonNode r = Json.tree(client.call("resource.drain", NodeId.ANY, Map.of("targets", targets,
+            JsonNode r = Json.tree(client.call("resource.drain", ResourceView.LEADER, Map.of("targets", targets,
                     "reason", String.join(" ", reason), "force", force), null).payload());
-            if (r.path("alreadyDrained").size() > 0) {
-                spec.commandLine().getErr().println("canopy: rank(s) " + r.path("alreadyDrained")
+            JsonNode kept = r.path("alreadyDrained");
+            if (kept.size() > 0) {
+                int[] ranks = new int[kept.size()];
+                for (int i = 0; i < ranks.length; i++) {
+                    ranks[i] = kept.get(i).asInt();
+                }
+                spec.commandLine().getErr().println("canopy: rank(s) " + IdSet.of(ranks)
                         + " already drained; kept their first reason (use --force to replace it)");
             }
         }

@@ -1,7 +1,6 @@
 package io.canopy.tools.cli;
 
 import io.canopy.client.CanopyClient;
-import io.canopy.message.NodeId;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -21,7 +20,7 @@ public final class ResourceUndrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         try (CanopyClient client = connection.connect()) {
-            client.call("resource.undrain", NodeId.ANY, Map.of("targets", targets), null);
+            client.call("resource.undrain", ResourceView.LEADER, Map.of("targets", targets), null);
         }
         return 0;
     }

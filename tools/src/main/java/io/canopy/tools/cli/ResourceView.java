@@ -3,7 +3,6 @@ package io.canopy.tools.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.canopy.client.CanopyClient;
 import io.canopy.idset.Hostlist;
-import io.canopy.message.NodeId;
 import io.canopy.module.RpcException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -16,10 +15,17 @@ final class ResourceView {
     record Group(String state, boolean up, String reason, String user, List<String> hosts, List<Integer> ranks,
             double time) {}
 
+    /**
+     * Where the resource commands send their requests: the resource module keeps its state on the
+     * leader and is idle on other ranks, where a request for any rank would find its service but
+     * not its methods. Every broker routes a request for rank 0 up to the leader.
+     */
+    static final int LEADER = 0;
+
     final JsonNode body;
 
     ResourceView(CanopyClient client) throws RpcException {
-        this.body = Json.tree(client.call("resource.status", NodeId.ANY, null, null).payload());
+        this.body = Json.tree(client.call("resource.status", LEADER, null, null).payload());
     }
 
     /** The state a person reads: drained/draining first, else avail/torpid/lost/offline. */
