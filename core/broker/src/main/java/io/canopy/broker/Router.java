@@ -136,8 +136,9 @@ final class Router {
         requestsRouted++;
         int dest = req.nodeid();
         Optional<ServiceRegistry.Method> local = registry.method(req.topic());
-        boolean here = dest == topology.rank() || (dest == NodeId.ANY && (local.isPresent()
-                || registry.serviceOwner(req.service()).isPresent() || parent == null));
+        // ANY is served here only when this broker has the very topic: a module idle on followers
+        // (it still answers NAME.ping) must not hide the leader's NAME.* from them.
+        boolean here = dest == topology.rank() || (dest == NodeId.ANY && (local.isPresent() || parent == null));
         boolean early = here ? local.isPresent() && local.get().early() : fromPeer(req);
         if (!hasRun.getAsBoolean() && !early) {
             BrokerState now = state.get();
