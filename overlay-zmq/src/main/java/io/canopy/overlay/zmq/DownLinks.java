@@ -69,6 +69,7 @@ final class DownLinks {
         socket.setRouterHandover(true);
         socket.setSndHWM(0);
         socket.setRcvHWM(0);
+        socket.setMaxMsgSize(frames.maxZmqFrame());
         if (settings.cert() != null) {
             socket.setZAPDomain("canopy");
             socket.setCurveServer(true);
