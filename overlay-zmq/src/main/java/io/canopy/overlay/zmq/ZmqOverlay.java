@@ -137,6 +137,7 @@ public final class ZmqOverlay implements Overlay {
         int downIdx = -1;
         int upIdx = -1;
         int monIdx = -1;
+        int downMonIdx = -1;
         int zapIdx = -1;
         ByteBuffer drain = ByteBuffer.allocate(64);
         try {
@@ -145,12 +146,13 @@ public final class ZmqOverlay implements Overlay {
                     if (poller != null) {
                         poller.close();
                     }
-                    poller = ctx.createPoller(5);
+                    poller = ctx.createPoller(6);
                     poller.register(wake.source(), ZMQ.Poller.POLLIN);
                     downIdx = down == null ? -1 : poller.register(down.socket(), ZMQ.Poller.POLLIN);
                     upIdx = up == null || up.socket() == null ? -1 : poller.register(up.socket(), ZMQ.Poller.POLLIN);
                     monIdx = up == null || up.monitor() == null ? -1 : poller.register(up.monitor(), ZMQ.Poller.POLLIN);
                     zapIdx = zap == null ? -1 : poller.register(zap.socket(), ZMQ.Poller.POLLIN);
+                    downMonIdx = down == null ? -1 : poller.register(down.monitor(), ZMQ.Poller.POLLIN);
                     pollerDirty = false;
                 }
                 long now = System.nanoTime();
@@ -164,7 +166,7 @@ public final class ZmqOverlay implements Overlay {
                 long waitMs = Math.max(0, (deadline - now) / 1_000_000L);
                 poller.poll(waitMs);
                 try {
-                    serviceOnce(poller, downIdx, upIdx, monIdx, zapIdx, drain);
+                    serviceOnce(poller, downIdx, upIdx, monIdx, zapIdx, downMonIdx, drain);
                 } catch (RuntimeException e) {
                     LOG.error("overlay: unexpected failure, carrying on: {}", e.toString(), e);
                 }
@@ -186,7 +188,8 @@ public final class ZmqOverlay implements Overlay {
         }
     }
 
-    private void serviceOnce(ZMQ.Poller poller, int downIdx, int upIdx, int monIdx, int zapIdx, ByteBuffer drain) {
+    private void serviceOnce(ZMQ.Poller poller, int downIdx, int upIdx, int monIdx, int zapIdx, int downMonIdx,
+            ByteBuffer drain) {
         try {
             drain.clear();
             wakePending.set(false);
@@ -202,6 +205,9 @@ public final class ZmqOverlay implements Overlay {
             }
             if (downIdx >= 0 && poller.pollin(downIdx)) {
                 down.receive();
+            }
+            if (downMonIdx >= 0 && poller.pollin(downMonIdx)) {
+                down.monitorEvents();
             }
             if (!pollerDirty && upIdx >= 0 && poller.pollin(upIdx)) {
                 up.receive();

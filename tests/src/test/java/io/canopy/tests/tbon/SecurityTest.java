@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.canopy.codec.MessageCodec;
+import io.canopy.config.InstanceConfig;
 import io.canopy.message.Message;
 import io.canopy.module.Payloads;
 import io.canopy.overlay.zmq.CurveCertificate;
@@ -16,8 +17,10 @@ import io.canopy.tests.harness.Cli;
 import io.canopy.tests.harness.Cli.Result;
 import io.canopy.tests.harness.InstanceToml;
 import io.canopy.tests.harness.Rpc;
+import io.canopy.tools.launch.InstanceSetup;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.lang.reflect.Method;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
@@ -44,7 +47,7 @@ import org.zeromq.ZMQ;
  * Who may join, and what a stranger on the port can do: an instance of four hosts (0 -> 1,2;
  * 1 -> 3) runs ranks 0-2 with a certificate from {@code canopy keygen}; host test3 is played by
  * impostors (another certificate, another instance, a rank that is not the parent's child, another
- * protocol version), each refused with a logged reason, and garbage is thrown at rank 0's port.
+ * protocol version: brokers, or hellos the test says itself), each refused with a logged reason, and garbage is thrown at rank 0's port.
  * Through all of it the real tree stays whole.
  */
 @Timeout(value = 4, unit = TimeUnit.MINUTES)
@@ -162,13 +165,38 @@ class SecurityTest {
 
     @Test
     void aBrokerThatIsNotTheParentsChildIsRefused() {
-        // With fanout 3 test3 believes rank 0 is its parent; rank 0 (fanout 2) has no child 3.
+        // With fanout 3 test3 believes rank 0 is its parent; rank 0 (fanout 2) has no child 3. The
+        // tree is part of the instance id, so rank 0 sees another instance.
         BrokerProcess imp = startImpostor("other-fanout", toml.withFanout(3));
-        assertRefused(imp, ranks[0], "rejecting connection from test3 (rank 3): rank 3 is not a child of rank 0");
+        assertRefused(imp, ranks[0], "rejecting connection from test3 (rank 3): wrong instance");
     }
 
     @Test
-    void aHelloWithAnotherProtocolVersionIsRefused() throws Exception {
+    void helloesWithAnotherProtocolVersionOrARankThatIsNotAChildAreRefused() throws Exception {
+        String instanceId = instanceId();
+        JsonNode version = hello(Map.of("rank", 1, "host", "test1", "version", 99, "instance", instanceId,
+                "uuid", "impostor-1"));
+        assertTrue(version.path("reason").asText().contains("protocol version mismatch"), version::toString);
+        JsonNode notAChild = hello(Map.of("rank", 3, "host", "test3", "version", Message.PROTOCOL_VERSION,
+                "instance", instanceId, "uuid", "impostor-2"));
+        assertEquals("rank 3 is not a child of rank 0: mismatched config?", notAChild.path("reason").asText(),
+                notAChild::toString);
+        String log = dmesg(ranks[0]);
+        assertTrue(log.contains("protocol version mismatch: the child speaks 99"), log);
+        assertTrue(log.contains("rejecting connection from test3 (rank 3): rank 3 is not a child of rank 0"), log);
+        // The real rank 1 was not displaced by a hello that claimed its rank.
+        assertTreeWhole();
+    }
+
+    /** The instance id brokers of this configuration put in their hellos. */
+    private static String instanceId() throws Exception {
+        Method id = InstanceSetup.class.getDeclaredMethod("instanceId", InstanceConfig.class);
+        id.setAccessible(true);
+        return (String) id.invoke(null, InstanceConfig.load(dir.resolve("system.toml")));
+    }
+
+    /** Says {@code body} as a hello to rank 0 over CURVE with the instance's keys; its refusal. */
+    private static JsonNode hello(Map<String, Object> body) throws Exception {
         CurveCertificate c = CurveCertificate.load(cert);
         MessageCodec codec = new MessageCodec();
         try (ZContext ctx = new ZContext(1)) {
@@ -179,9 +207,8 @@ class SecurityTest {
             dealer.setCurveServerKey(ZMQ.Curve.z85Decode(c.publicKey()));
             dealer.setReceiveTimeOut(500);
             dealer.connect(toml.hosts().get(0).connect());
-            Message hello = Message.control("hello", Payloads.encode(Map.of("rank", 1, "host", "test1",
-                    "version", 99, "instance", "x", "uuid", "impostor")));
-            JsonNode refusal = await("a hello-refused answer").atMost(WAIT).until(() -> {
+            Message hello = Message.control("hello", Payloads.encode(body));
+            return await("an answer to " + body).atMost(WAIT).until(() -> {
                 dealer.send(codec.encodeHeader(hello), ZMQ.SNDMORE);
                 dealer.send(hello.payload(), 0);
                 byte[] header = dealer.recv();
@@ -189,13 +216,10 @@ class SecurityTest {
                     return null;
                 }
                 Message answer = codec.decode(header, dealer.recv());
-                return answer.topic().equals("hello-refused") ? Payloads.tree(answer.payload()) : null;
+                assertEquals("hello-refused", answer.topic(), answer::toString);
+                return Payloads.tree(answer.payload());
             }, r -> r != null);
-            assertTrue(refusal.path("reason").asText().contains("protocol version mismatch"), refusal::toString);
         }
-        assertTrue(dmesg(ranks[0]).contains("protocol version mismatch: the child speaks 99"), dmesg(ranks[0]));
-        // The real rank 1 was not displaced by a hello that claimed its rank.
-        assertTreeWhole();
     }
 
     @Test
