@@ -111,6 +111,9 @@ class LossTest {
             assertTrue(lostAfter >= 2.5 && lostAfter < 8, "lost after " + lostAfter + " s (lost_timeout 3 s)");
 
             Signals.send(instance.process(leaf), "CONT");
+            // Awake, it notices the silence, says hello again and is admitted: no need to wait for
+            // anything like ZeroMQ's 30 s handshake timeout.
+            awaitStatus(leaf, "online", System.nanoTime(), Duration.ofSeconds(10));
             awaitOnlineAndRunning(leaf);
 
             // The parent (rank 1) published each change; a subscriber at the leader saw them in order.
@@ -201,7 +204,7 @@ class LossTest {
             assertEquals(0, r.exitCode(), r::toString);
             assertEquals("asking test1 (rank 1) to disconnect child test4 (rank 4)", r.stdout().strip(), r::toString);
 
-            await("disconnect and rejoin of rank " + leaf).atMost(REJOIN).until(() -> peerEvents(atLeader, leaf).stream()
+            await("disconnect and rejoin of rank " + leaf).atMost(Duration.ofSeconds(10)).until(() -> peerEvents(atLeader, leaf).stream()
                     .map(e -> e.payload().path("status").asText()).toList().containsAll(List.of("lost", "online")));
             Event dropped = peerEvents(atLeader, leaf).get(0);
             assertEquals("lost", dropped.payload().path("status").asText(), dropped::toString);
