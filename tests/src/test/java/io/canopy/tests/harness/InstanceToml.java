@@ -52,6 +52,18 @@ public record InstanceToml(List<Host> hosts, int fanout, Duration keepalive, Dur
         return new InstanceToml(hosts, 2, KEEPALIVE, TORPID, LOST, null);
     }
 
+    /**
+     * Calm heartbeats for tests that do not study loss (500 ms, torpid after 5 s, lost after 15 s),
+     * so a loaded machine does not make a busy broker look torpid in the middle of an assertion.
+     */
+    public InstanceToml calm() {
+        return withHeartbeats(Duration.ofMillis(500), Duration.ofSeconds(5), Duration.ofSeconds(15));
+    }
+
+    public InstanceToml withHeartbeats(Duration keep, Duration torp, Duration lostAfter) {
+        return new InstanceToml(hosts, fanout, keep, torp, lostAfter, curveCert);
+    }
+
     public InstanceToml withFanout(int f) {
         return new InstanceToml(hosts, f, keepalive, torpid, lost, curveCert);
     }

@@ -9,7 +9,6 @@ import io.canopy.message.NodeId;
 import io.canopy.tests.harness.Cli;
 import io.canopy.tests.harness.Cli.Result;
 import io.canopy.tests.harness.EventRecorder;
-import io.canopy.tests.harness.InstanceToml;
 import io.canopy.tests.harness.Rpc;
 import io.canopy.tools.launch.TestInstance;
 import java.io.IOException;
@@ -42,8 +41,8 @@ class RoutingTest {
 
     @BeforeAll
     static void startInstance() throws IOException {
-        instance = TestInstance.start(TestInstance.Options.of(SIZE).timeout(Duration.ofSeconds(90))
-                .heartbeats(InstanceToml.KEEPALIVE, InstanceToml.TORPID, InstanceToml.LOST));
+        // Default heartbeats (2 s, torpid after 10 s): nothing here is about loss.
+        instance = TestInstance.start(TestInstance.Options.of(SIZE).timeout(Duration.ofSeconds(90)));
     }
 
     @AfterAll
@@ -137,8 +136,8 @@ class RoutingTest {
                     assertEquals(i, got.get(i).payload().path("n").asInt(-1), () -> "rank " + rank + " order: " + got);
                     assertTrue(got.get(i).seq() > 0, () -> "rank " + rank + " unnumbered: " + got);
                     if (i > 0) {
-                        assertEquals(got.get(i - 1).seq() + 1, got.get(i).seq(),
-                                () -> "rank " + rank + " sequence (nothing else was published meanwhile): " + got);
+                        // Other events (overlay.peer-status) share the numbering, so not always +1.
+                        assertTrue(got.get(i).seq() > got.get(i - 1).seq(), () -> "rank " + rank + " sequence: " + got);
                     }
                     // Numbered once, by the leader: every broker sees the same number for the same event.
                     assertEquals(recorders.get(0).events().get(i).seq(), got.get(i).seq(), () -> "rank " + rank);

@@ -68,7 +68,7 @@ class SecurityTest {
         Result keygen = Cli.plain().run("keygen", cert.toString());
         assertEquals(0, keygen.exitCode(), keygen::toString);
         brokers = new BrokerProcesses(dir);
-        toml = InstanceToml.loopback(4).withCurveCert(cert);
+        toml = InstanceToml.loopback(4).calm().withCurveCert(cert);
         Path config = brokers.writeConfig("system.toml", toml.render());
         for (int r = 0; r < 3; r++) {
             ranks[r] = brokers.start(toml.host(r), config);

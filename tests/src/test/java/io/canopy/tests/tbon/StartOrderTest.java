@@ -111,7 +111,7 @@ class StartOrderTest {
         if (!Files.exists(cert)) {
             CurveCertificate.generate("start-order").write(cert);
         }
-        return brokers.writeConfig("system.toml", InstanceToml.loopback(SIZE).withCurveCert(cert).render());
+        return brokers.writeConfig("system.toml", InstanceToml.loopback(SIZE).calm().withCurveCert(cert).render());
     }
 
     /** Starts rank {@code r} and waits until its local socket answers (in whatever state). */
