@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.logging.log4j.Level;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -33,6 +34,10 @@ import org.zeromq.ZMQ;
 final class DownLinks {
     private static final Logger LOG = LogManager.getLogger(DownLinks.class);
     private static final Set<String> ADMITTING = Set.of("quorum", "run", "cleanup");
+    /** Handshakes that fail before the ZAP handler is asked (which logs its own refusals). */
+    private static final int HANDSHAKE_FAILURES = zmq.ZMQ.ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL
+            | zmq.ZMQ.ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL;
+    private static final AtomicInteger MONITORS = new AtomicInteger();
 
     /** One admitted child. */
     private static final class Child {
@@ -54,6 +59,7 @@ final class DownLinks {
     private final Frames frames;
     private final OverlayListener listener;
     private final ZMQ.Socket socket;
+    private final ZMQ.Socket monitor;
     private final Map<Integer, Child> byRank = new HashMap<>();
     private final Map<ByteBuffer, Child> byIdentity = new HashMap<>();
     private final Map<Integer, PeerStatus> status = new ConcurrentHashMap<>();
@@ -69,6 +75,7 @@ final class DownLinks {
         socket.setRouterHandover(true);
         socket.setSndHWM(0);
         socket.setRcvHWM(0);
+        socket.setMaxMsgSize(frames.maxZmqFrame());
         if (settings.cert() != null) {
             socket.setZAPDomain("canopy");
             socket.setCurveServer(true);
@@ -82,6 +89,11 @@ final class DownLinks {
             throw new IOException("cannot bind " + settings.bindUri() + " for children: " + e.getMessage()
                     + " (is another broker using it? check [bootstrap] bind for this host)", e);
         }
+        String monitorUri = "inproc://canopy-down-monitor-" + MONITORS.incrementAndGet();
+        socket.monitor(monitorUri, HANDSHAKE_FAILURES);
+        monitor = ctx.createSocket(SocketType.PAIR);
+        monitor.setLinger(0);
+        monitor.connect(monitorUri);
         for (int c : settings.topology().children()) {
             status.put(c, PeerStatus.OFFLINE);
         }
@@ -90,6 +102,34 @@ final class DownLinks {
 
     ZMQ.Socket socket() {
         return socket;
+    }
+
+    /** Where ZeroMQ reports connections refused during the handshake. */
+    ZMQ.Socket monitor() {
+        return monitor;
+    }
+
+    /** Logs each connection ZeroMQ refused before it could say hello (rate-limited per cause). */
+    void monitorEvents() {
+        ZMQ.Event e;
+        while ((e = ZMQ.Event.recv(monitor, ZMQ.DONTWAIT)) != null) {
+            int code = e.getValue() instanceof Integer i ? i : -1;
+            String why = handshakeFailure(e.getEvent(), code);
+            rare.log(Level.WARN, "handshake-" + code, "overlay: refused a connection on " + e.getAddress() + ": " + why);
+        }
+    }
+
+    private static String handshakeFailure(int event, int code) {
+        if (code == zmq.ZMQ.ZMQ_PROTOCOL_ERROR_ZMTP_CRYPTOGRAPHIC) {
+            return "its CURVE handshake failed: it does not hold the instance certificate (check [bootstrap] curve_cert)";
+        }
+        if (code == zmq.ZMQ.ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH) {
+            return "it does not use CURVE security: it does not hold the instance certificate";
+        }
+        if (event == zmq.ZMQ.ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL) {
+            return "ZMTP protocol error 0x" + Integer.toHexString(code) + " during the handshake: not a broker of this instance?";
+        }
+        return "the handshake failed (error " + code + "): not a ZeroMQ peer, or a broken one";
     }
 
     /** A child's status as last decided; safe from any thread. */
@@ -186,6 +226,7 @@ final class DownLinks {
 
     void close() {
         socket.close();
+        monitor.close();
     }
 
     private void handle(byte[] identity, Message m) throws RpcException {
@@ -232,7 +273,7 @@ final class DownLinks {
             retry = true;
         }
         if (refusal != null) {
-            rare.log(retry ? Level.DEBUG : Level.ERROR, "hello-" + rank + "-" + retry,
+            rare.log(retry ? Level.DEBUG : Level.ERROR, "hello-" + rank + "-" + refusal,
                     "overlay: rejecting connection from " + host + " (rank " + rank + "): " + refusal);
             frames.send(socket, identity, Frames.control(Control.HELLO_REFUSED, Map.of("reason", refusal, "retry", retry)));
             return;

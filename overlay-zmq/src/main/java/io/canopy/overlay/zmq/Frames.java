@@ -19,6 +19,16 @@ final class Frames {
         this.codec = codec;
     }
 
+    /**
+     * The largest ZeroMQ frame a peer may announce: a header or payload of the largest message the
+     * codec accepts, plus room for the header's own fields. Set as ZMQ_MAXMSGSIZE on every overlay
+     * socket, so that a stranger announcing a huge frame (even before the CURVE handshake) is
+     * disconnected instead of making ZeroMQ allocate what it announced.
+     */
+    long maxZmqFrame() {
+        return (long) codec.maxFrameSize() + 64 * 1024;
+    }
+
     /** All frames of the next message, or null when none is waiting. */
     static List<byte[]> receive(ZMQ.Socket socket) {
         byte[] first = socket.recv(ZMQ.DONTWAIT);

@@ -197,6 +197,7 @@ final class UpLink {
         socket.setImmediate(true);
         socket.setSndHWM(0);
         socket.setRcvHWM(0);
+        socket.setMaxMsgSize(frames.maxZmqFrame());
         socket.setReconnectIVL(100);
         socket.setReconnectIVLMax(2000);
         socket.setIdentity(("r" + settings.topology().rank() + "-" + uuid).getBytes(StandardCharsets.UTF_8));

@@ -134,10 +134,6 @@ public final class ZmqOverlay implements Overlay {
 
     private void loop() {
         ZMQ.Poller poller = null;
-        int downIdx = -1;
-        int upIdx = -1;
-        int monIdx = -1;
-        int zapIdx = -1;
         ByteBuffer drain = ByteBuffer.allocate(64);
         try {
             while (running) {
@@ -145,12 +141,20 @@ public final class ZmqOverlay implements Overlay {
                     if (poller != null) {
                         poller.close();
                     }
-                    poller = ctx.createPoller(5);
+                    poller = ctx.createPoller(6);
                     poller.register(wake.source(), ZMQ.Poller.POLLIN);
-                    downIdx = down == null ? -1 : poller.register(down.socket(), ZMQ.Poller.POLLIN);
-                    upIdx = up == null || up.socket() == null ? -1 : poller.register(up.socket(), ZMQ.Poller.POLLIN);
-                    monIdx = up == null || up.monitor() == null ? -1 : poller.register(up.monitor(), ZMQ.Poller.POLLIN);
-                    zapIdx = zap == null ? -1 : poller.register(zap.socket(), ZMQ.Poller.POLLIN);
+                    // Registered only to wake the loop; serviceOnce reads every socket each time.
+                    if (down != null) {
+                        poller.register(down.socket(), ZMQ.Poller.POLLIN);
+                        poller.register(down.monitor(), ZMQ.Poller.POLLIN);
+                    }
+                    if (up != null && up.socket() != null) {
+                        poller.register(up.socket(), ZMQ.Poller.POLLIN);
+                        poller.register(up.monitor(), ZMQ.Poller.POLLIN);
+                    }
+                    if (zap != null) {
+                        poller.register(zap.socket(), ZMQ.Poller.POLLIN);
+                    }
                     pollerDirty = false;
                 }
                 long now = System.nanoTime();
@@ -164,7 +168,7 @@ public final class ZmqOverlay implements Overlay {
                 long waitMs = Math.max(0, (deadline - now) / 1_000_000L);
                 poller.poll(waitMs);
                 try {
-                    serviceOnce(poller, downIdx, upIdx, monIdx, zapIdx, drain);
+                    serviceOnce(drain);
                 } catch (RuntimeException e) {
                     LOG.error("overlay: unexpected failure, carrying on: {}", e.toString(), e);
                 }
@@ -186,7 +190,7 @@ public final class ZmqOverlay implements Overlay {
         }
     }
 
-    private void serviceOnce(ZMQ.Poller poller, int downIdx, int upIdx, int monIdx, int zapIdx, ByteBuffer drain) {
+    private void serviceOnce(ByteBuffer drain) {
         try {
             drain.clear();
             wakePending.set(false);
@@ -197,16 +201,19 @@ public final class ZmqOverlay implements Overlay {
             while ((c = commands.poll()) != null) {
                 c.run();
             }
-            if (zapIdx >= 0 && poller.pollin(zapIdx)) {
+            // Every socket is read whenever the loop wakes, not only those the poller flagged: a
+            // ZeroMQ socket's wake-up is edge-triggered, and one consumed by another call (a send
+            // on the same socket, say) left a ZAP request unanswered until the client's 30 s
+            // handshake timeout, so a child rejoined half a minute late. Reads never block.
+            if (zap != null) {
                 zap.handle();
             }
-            if (downIdx >= 0 && poller.pollin(downIdx)) {
+            if (down != null) {
                 down.receive();
+                down.monitorEvents();
             }
-            if (!pollerDirty && upIdx >= 0 && poller.pollin(upIdx)) {
+            if (up != null) {
                 up.receive();
-            }
-            if (!pollerDirty && monIdx >= 0 && poller.pollin(monIdx)) {
                 up.monitorEvents();
             }
         } catch (IOException e) {

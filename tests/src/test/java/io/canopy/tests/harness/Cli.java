@@ -89,6 +89,66 @@ public final class Cli {
         return exec(cmd);
     }
 
+    /**
+     * Starts {@code bin/canopy ARGS...} without waiting for it, for a command that is meant to
+     * block for a while (a request waiting for a broker that is away).
+     */
+    public Running start(String... args) {
+        List<String> cmd = new ArrayList<>(asNobody ? AS_NOBODY : List.of());
+        cmd.add(Repo.canopy().toString());
+        cmd.addAll(List.of(args));
+        try {
+            Path out = Files.createTempFile("canopy-cli-", ".out");
+            Path err = Files.createTempFile("canopy-cli-", ".err");
+            ProcessBuilder pb = new ProcessBuilder(cmd).directory(Repo.root().toFile())
+                    .redirectOutput(out.toFile()).redirectError(err.toFile());
+            pb.environment().remove("CANOPY_URI");
+            pb.environment().putAll(env);
+            return new Running(cmd, pb.start(), out, err);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot run " + cmd, e);
+        }
+    }
+
+    /** A command started by {@link #start}: still running, or finished and waiting to be collected. */
+    public final class Running {
+        private final List<String> cmd;
+        private final Process process;
+        private final Path out;
+        private final Path err;
+
+        private Running(List<String> cmd, Process process, Path out, Path err) {
+            this.cmd = cmd;
+            this.process = process;
+            this.out = out;
+            this.err = err;
+        }
+
+        public boolean isAlive() {
+            return process.isAlive();
+        }
+
+        /** Waits (up to this Cli's timeout) for the command to exit and returns what it left. */
+        public Result finish() {
+            try {
+                try {
+                    awaitExit(process, cmd, out, err);
+                    return new Result(process.exitValue(), Files.readString(out), Files.readString(err));
+                } finally {
+                    Files.deleteIfExists(out);
+                    Files.deleteIfExists(err);
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        /** Kills a command the test no longer waits for. */
+        public void kill() {
+            process.destroyForcibly();
+        }
+    }
+
     /** Any command, with this instance's environment, user and timeout (e.g. {@code sh -c ...}). */
     public Result exec(List<String> command) {
         List<String> cmd = new ArrayList<>(asNobody ? AS_NOBODY : List.of());
