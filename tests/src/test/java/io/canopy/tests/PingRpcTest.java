@@ -84,6 +84,19 @@ class PingRpcTest {
     }
 
     @Test
+    void uriGivenBeforeTheCommandChoosesTheBroker(@TempDir Path empty) {
+        Path missing = empty.resolve("local");
+        // The environment names a missing socket, so only a --uri before the command can reach the broker.
+        Result r = Cli.plain().withEnv("CANOPY_URI", "local://" + missing).run("--uri", broker.uri(), "uptime", "--json");
+
+        assertEquals(0, r.exitCode(), r::toString);
+        assertEquals("run", r.json().path("state").asText(), r::toString);
+        Result bad = Cli.plain().run("--uri=local://" + missing, "module", "list");
+        assertEquals(1, bad.exitCode(), bad::toString);
+        assertTrue(bad.stderr().contains(missing.toString()), bad::toString);
+    }
+
+    @Test
     void rpcToARankOutsideTheInstanceSaysThereIsNoRoute() {
         Result r = cli.run("rpc", "--rank", "5", "broker.ping");
 

@@ -2,6 +2,7 @@ package io.canopy.tools;
 
 import io.canopy.tools.cli.BrokerCommand;
 import io.canopy.tools.cli.CanopyCommand;
+import io.canopy.tools.cli.ConnectionOptions;
 import io.canopy.tools.cli.DmesgCommand;
 import io.canopy.tools.cli.ErrorHandler;
 import io.canopy.tools.cli.KeygenCommand;
@@ -53,8 +54,29 @@ public final class Main {
             Map.entry("shutdown", ShutdownCommand::new),
             Map.entry("keygen", KeygenCommand::new));
 
+    /**
+     * Takes a {@code --uri} given before the command ({@code canopy --uri local:///x uptime}) as if
+     * it had followed it, for every command that talks to a broker.
+     */
+    private static String[] leadingUri(String[] args) {
+        int skip;
+        String uri;
+        if (args.length >= 2 && args[0].equals("--uri")) {
+            uri = args[1];
+            skip = 2;
+        } else if (args.length >= 1 && args[0].startsWith("--uri=")) {
+            uri = args[0].substring("--uri=".length());
+            skip = 1;
+        } else {
+            return args;
+        }
+        System.setProperty(ConnectionOptions.URI_PROPERTY, uri);
+        return Arrays.copyOfRange(args, skip, args.length);
+    }
+
     /** Runs one command line and returns its exit status (for tests and {@link #main}). */
     public static int run(String... args) {
+        args = leadingUri(args);
         CommandLine cli;
         String[] rest = args;
         if (args.length > 0 && COMMANDS.containsKey(args[0])) {
