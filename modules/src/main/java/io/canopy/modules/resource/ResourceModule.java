@@ -9,6 +9,7 @@ import io.canopy.module.Event;
 import io.canopy.module.ModuleContext;
 import io.canopy.module.Request;
 import io.canopy.module.RpcException;
+import io.canopy.module.UserNames;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -90,7 +91,7 @@ public final class ResourceModule implements BrokerModule {
         }
         ctx.publish("resource.status", Map.of("rank", rank, "host", inventory.host(rank), "status", status));
         if (status.equals("lost") && drainOnLost && drains.get(rank) == null) {
-            drains.update(d -> d.put(rank, new Drain("lost", ctx.ownerUid(), Users.name(ctx.ownerUid()), now())));
+            drains.update(d -> d.put(rank, new Drain("lost", ctx.ownerUid(), UserNames.of(ctx.ownerUid()), now())));
             ctx.log().warn("resource: drained {} (rank {}): lost", inventory.host(rank), rank);
             ctx.publish("resource.drain", Map.of("ranks", List.of(rank), "reason", "lost"));
         }
@@ -128,7 +129,7 @@ public final class ResourceModule implements BrokerModule {
         TreeSet<Integer> ranks = Targets.resolve(b.path("targets").asText(""), inv);
         String reason = b.path("reason").asText("");
         boolean force = b.path("force").asBoolean(false);
-        Drain record = new Drain(reason, req.userid(), Users.name(req.userid()), now());
+        Drain record = new Drain(reason, req.userid(), UserNames.of(req.userid()), now());
         List<Integer> changed = new ArrayList<>();
         drains.update(d -> {
             for (int r : ranks) {

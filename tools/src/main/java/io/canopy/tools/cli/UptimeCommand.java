@@ -3,6 +3,7 @@ package io.canopy.tools.cli;
 import io.canopy.client.CanopyClient;
 import io.canopy.message.NodeId;
 import io.canopy.module.Durations;
+import io.canopy.module.UserNames;
 import java.time.Duration;
 import java.time.LocalTime;
 import java.time.format.DateTimeFormatter;
@@ -53,7 +54,7 @@ public final class UptimeCommand implements Callable<Integer> {
             Value parent = u.get("parent");
             spec.commandLine().getOut().printf(" %s %s %s,  owner %s,  rank %d,  size %d%s%n", now, state,
                     Durations.format(Duration.ofMillis((long) (shown * 1000))),
-                    Users.name(u.get("owner").asIntegerValue().toInt()), u.get("rank").asIntegerValue().toInt(),
+                    UserNames.of(u.get("owner").asIntegerValue().toInt()), u.get("rank").asIntegerValue().toInt(),
                     u.get("size").asIntegerValue().toInt(),
                     parent == null || parent.isNilValue() ? "" : ",  parent " + parent);
             return 0;

@@ -1,14 +1,17 @@
-package io.canopy.modules.resource;
+package io.canopy.module;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** A uid's name on this host, for records a person reads; the number when it has none. */
-final class Users {
-    private Users() {}
+/**
+ * A uid's name on this host, for records and output a person reads (who drained a node, who owns
+ * the instance); the number itself when the uid has no passwd entry.
+ */
+public final class UserNames {
+    private UserNames() {}
 
-    static String name(int uid) {
+    public static String of(int uid) {
         try {
             for (String line : Files.readAllLines(Path.of("/etc/passwd"))) {
                 String[] f = line.split(":", -1);
