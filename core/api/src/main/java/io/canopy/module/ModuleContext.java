@@ -26,6 +26,15 @@ public interface ModuleContext {
     /** The uid that owns the instance (the uid the broker runs as). */
     int ownerUid();
 
+    /** This broker's host name as the instance configuration lists it (e.g. {@code node7}). */
+    String hostname();
+
+    /**
+     * The URI of this broker's local socket ({@code local:///run/canopy/local}): what a process
+     * started by a module (a job's task) puts in {@code CANOPY_URI} to reach this broker.
+     */
+    String localUri();
+
     /**
      * Serves {@code topic} (e.g. {@code hello.greet}) for callers with the owner role. The topic's
      * service (the part before the first dot) is registered for this module on first use; another

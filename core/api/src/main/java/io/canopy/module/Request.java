@@ -37,6 +37,13 @@ public interface Request {
     /** Answers with {@code body} mapped to MessagePack ({@code null}: an empty body). */
     void respond(Object body);
 
+    /**
+     * Sends one part of a streamed answer (the request goes on; finish it with {@link #respond} or
+     * {@link #respondError}). Callers that asked with a streaming client call see every part; a
+     * part sent after the final answer is dropped with a logged warning.
+     */
+    void respondPart(Object body);
+
     /** Answers with an error; {@code message} should say what happened and what to do. */
     void respondError(int errnum, String message);
 }

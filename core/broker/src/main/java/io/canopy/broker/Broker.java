@@ -576,5 +576,15 @@ public final class Broker implements LocalConnector.Sink {
         public int ownerUid() {
             return config.ownerUid();
         }
+
+        @Override
+        public String hostname() {
+            return config.topology().host(config.rank());
+        }
+
+        @Override
+        public String localUri() {
+            return "local://" + config.localSocket().toAbsolutePath();
+        }
     }
 }

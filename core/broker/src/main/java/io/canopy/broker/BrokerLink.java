@@ -25,4 +25,8 @@ interface BrokerLink {
     int size();
 
     int ownerUid();
+
+    String hostname();
+
+    String localUri();
 }

@@ -61,6 +61,15 @@ final class RequestView implements Request {
     }
 
     @Override
+    public void respondPart(Object body) {
+        if (answered) {
+            runner.log().warn("{} streamed a part after its final answer; the part is dropped", message.topic());
+            return;
+        }
+        runner.send(message.response(Payloads.encode(body)).withFlags(Message.FLAG_STREAMING));
+    }
+
+    @Override
     public void respondError(int errnum, String text) {
         if (claim()) {
             runner.send(message.errorResponse(errnum, text));

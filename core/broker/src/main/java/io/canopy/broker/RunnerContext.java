@@ -50,6 +50,16 @@ final class RunnerContext implements ModuleContext {
     }
 
     @Override
+    public String hostname() {
+        return broker.hostname();
+    }
+
+    @Override
+    public String localUri() {
+        return broker.localUri();
+    }
+
+    @Override
     public void serve(String topic, Access access, RequestHandler handler) {
         broker.serve(runner, topic, access);
         runner.addHandler(topic, handler);
