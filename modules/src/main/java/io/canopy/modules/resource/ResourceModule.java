@@ -30,13 +30,17 @@ import java.util.TreeSet;
  * </ul>
  * Events consumed: {@code overlay.peer-status}. Events published: {@code resource.drain},
  * {@code resource.undrain}, {@code resource.status} (a rank's status changed).
- * Config: {@code drain_on_lost=true} drains a rank with reason {@code lost} when it is lost.
+ * Config: {@code drain_on_lost=true} drains a rank with reason {@code lost} when it is lost;
+ * {@code exclude=RANKS|HOSTS} marks ranks that never run jobs (service nodes), as {@code excluded}
+ * in {@code resource.status}. A drained rank where the scheduler ({@code sched.busy}) still has
+ * jobs is reported {@code draining}, and {@code drained} once they are over.
  */
 public final class ResourceModule implements BrokerModule {
     private ModuleContext ctx;
     private Inventory inventory;
     private DrainSet drains;
     private boolean drainOnLost;
+    private java.util.Set<Integer> excluded = java.util.Set.of();
     private final List<Event> early = new ArrayList<>();
 
     @Override
@@ -57,6 +61,11 @@ public final class ResourceModule implements BrokerModule {
         ctx.rpc(0, "overlay.topology", null).thenAccept(resp -> {
             try {
                 inventory = new Inventory(resp.payloadTree());
+                String exclude = ctx.config().get("exclude", "");
+                if (!exclude.isBlank()) {
+                    excluded = Targets.resolve(exclude, inventory);
+                    ctx.log().info("resource: rank(s) {} excluded from running jobs ([resource] exclude)", excluded);
+                }
                 for (Event e : early) {
                     onPeerStatus(e);
                 }
@@ -98,7 +107,23 @@ public final class ResourceModule implements BrokerModule {
     }
 
     private void status(Request req) throws RpcException {
-        Inventory inv = inventory();
+        inventory();
+        // which nodes still run jobs: a drained node that does is "draining"
+        ctx.rpc(0, "sched.busy", Map.of()).whenComplete((resp, err) -> {
+            JsonNode busy = null;
+            if (err == null) {
+                try {
+                    busy = resp.payloadTree().path("busy");
+                } catch (RpcException e) {
+                    ctx.log().warn("resource: unreadable sched.busy answer: {}", e.getMessage());
+                }
+            }
+            req.respond(Map.of("nodes", nodes(busy)));
+        });
+    }
+
+    private List<Map<String, Object>> nodes(JsonNode busy) {
+        Inventory inv = inventory;
         List<Map<String, Object>> nodes = new ArrayList<>();
         for (int r = 0; r < inv.size(); r++) {
             Map<String, Object> n = new LinkedHashMap<>();
@@ -106,6 +131,9 @@ public final class ResourceModule implements BrokerModule {
             n.put("host", inv.host(r));
             n.put("state", inv.effective(r));
             n.put("since", inv.since(r) / 1000.0);
+            n.put("excluded", excluded.contains(r));
+            JsonNode jobs = busy == null ? null : busy.get(Integer.toString(r));
+            n.put("jobs", jobs == null ? 0 : jobs.size());
             Drain d = drains.get(r);
             if (d == null) {
                 n.put("drain", null);
@@ -115,12 +143,12 @@ public final class ResourceModule implements BrokerModule {
                 dm.put("user", d.user());
                 dm.put("userid", d.userid());
                 dm.put("time", d.time());
-                dm.put("state", "drained"); // "draining" once jobs can hold a node
+                dm.put("state", jobs != null && jobs.size() > 0 ? "draining" : "drained");
                 n.put("drain", dm);
             }
             nodes.add(n);
         }
-        req.respond(Map.of("nodes", nodes));
+        return nodes;
     }
 
     private void drain(Request req) throws RpcException {
