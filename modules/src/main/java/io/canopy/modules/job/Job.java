@@ -215,6 +215,11 @@ final class Job {
         return excused.add(rank);
     }
 
+    /** Ranks that released the job (not those excused). */
+    List<Integer> releasedRanks() {
+        return List.copyOf(released);
+    }
+
     boolean holds(int rank) {
         return alloc.containsKey(rank) && !released.contains(rank) && !excused.contains(rank);
     }

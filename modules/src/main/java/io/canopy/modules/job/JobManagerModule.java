@@ -301,7 +301,7 @@ public final class JobManagerModule implements BrokerModule {
             }
             if (b.path("released").asBoolean(false) && j.released(rank)) {
                 changed = true;
-                post(j, "release", Map.of("ranks", Integer.toString(rank), "final", j.allReleased()));
+                postRelease(j, List.of(rank));
             }
             if (changed) {
                 store.touch(j);
@@ -320,7 +320,7 @@ public final class JobManagerModule implements BrokerModule {
             if (epilog.isObject()) {
                 raise(j, "epilog", 1, epilog.path("note").asText("epilog failed on " + host(rank)));
             }
-            post(j, "release", Map.of("ranks", Integer.toString(rank), "final", j.allReleased()));
+            postRelease(j, List.of(rank));
             store.touch(j);
             advance(j);
         }
@@ -362,6 +362,13 @@ public final class JobManagerModule implements BrokerModule {
         JobEvent e = j.post(name, context);
         store.touch(j);
         watchers.event(j.id(), e);
+    }
+
+    /** Logs a release, in order: ranks that report before the start is logged are logged with it. */
+    private void postRelease(Job j, List<Integer> ranks) {
+        if (j.pending != Job.Pending.STARTING) {
+            post(j, "release", Map.of("ranks", JobView.ranks(ranks), "final", j.allReleased()));
+        }
     }
 
     private void raise(Job j, String type, int severity, String note) {
@@ -468,6 +475,9 @@ public final class JobManagerModule implements BrokerModule {
                         if (j.allFinished() && j.exitcode() == null) {
                             post(j, "finish", Map.of("status", j.largestStatus()));
                         }
+                    }
+                    if (!j.releasedRanks().isEmpty()) {
+                        postRelease(j, j.releasedRanks()); // those that reported before every node had started
                     }
                     advance(j);
                 }

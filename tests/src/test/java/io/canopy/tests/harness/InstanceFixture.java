@@ -42,8 +42,16 @@ public final class InstanceFixture implements AutoCloseable {
      * lost after {@code lost} (torpid after 1 s); a long one makes a frozen broker hold up its parent.
      */
     public static InstanceFixture start(int size, int fanout, Path rundir, Duration lost) throws IOException {
+        return start(size, fanout, rundir, lost, "");
+    }
+
+    /**
+     * As {@link #start(int, int, Path, Duration)}, with {@code toml} (tables such as
+     * {@code [job-exec]} or {@code [resource]}) added to the instance's system.toml.
+     */
+    public static InstanceFixture start(int size, int fanout, Path rundir, Duration lost, String toml) throws IOException {
         TestInstance.Options o = TestInstance.Options.of(size).fanout(fanout).rundir(rundir).timeout(PATIENCE)
-                .heartbeats(Duration.ofMillis(200), Duration.ofSeconds(1), lost);
+                .heartbeats(Duration.ofMillis(200), Duration.ofSeconds(1), lost).extraToml(toml);
         return new InstanceFixture(TestInstance.start(o), o);
     }
 
