@@ -9,7 +9,12 @@ import io.canopy.tools.cli.KeygenCommand;
 import io.canopy.tools.cli.ModuleCommand;
 import io.canopy.tools.cli.OverlayCommand;
 import io.canopy.tools.cli.PingCommand;
+import io.canopy.tools.cli.CancelCommand;
+import io.canopy.tools.cli.JobCommand;
+import io.canopy.tools.cli.JobsCommand;
 import io.canopy.tools.cli.ResourceCommand;
+import io.canopy.tools.cli.RunCommand;
+import io.canopy.tools.cli.SubmitCommand;
 import io.canopy.tools.cli.RpcCommand;
 import io.canopy.tools.cli.ShutdownCommand;
 import io.canopy.tools.cli.StartCommand;
@@ -52,7 +57,15 @@ public final class Main {
             Map.entry("overlay", OverlayCommand::new),
             Map.entry("resource", ResourceCommand::new),
             Map.entry("shutdown", ShutdownCommand::new),
-            Map.entry("keygen", KeygenCommand::new));
+            Map.entry("keygen", KeygenCommand::new),
+            Map.entry("submit", SubmitCommand::new),
+            Map.entry("run", RunCommand::new),
+            Map.entry("jobs", JobsCommand::new),
+            Map.entry("job", JobCommand::new),
+            Map.entry("cancel", CancelCommand::new));
+
+    /** Commands whose arguments, from the first that is not an option, belong to a command they run. */
+    private static final java.util.Set<String> RUNS_A_COMMAND = java.util.Set.of("start", "submit", "run");
 
     /**
      * Takes a {@code --uri} given before the command ({@code canopy --uri local:///x uptime}) as if
@@ -83,12 +96,14 @@ public final class Main {
             cli = new CommandLine(COMMANDS.get(args[0]).get());
             cli.setCommandName("canopy " + args[0]);
             rest = Arrays.copyOfRange(args, 1, args.length);
-            if (args[0].equals("start")) {
+            if (RUNS_A_COMMAND.contains(args[0])) {
                 cli.setStopAtPositional(true); // `canopy start CMD -x ...`: everything from CMD on is CMD's
             }
         } else {
             cli = new CommandLine(new CanopyCommand());
-            cli.getSubcommands().get("start").setStopAtPositional(true);
+            for (String c : RUNS_A_COMMAND) {
+                cli.getSubcommands().get(c).setStopAtPositional(true);
+            }
         }
         ErrorHandler handler = new ErrorHandler();
         cli.setExecutionExceptionHandler(handler);

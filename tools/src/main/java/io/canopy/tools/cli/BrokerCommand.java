@@ -48,7 +48,7 @@ public final class BrokerCommand implements Callable<Integer> {
     String hostname;
 
     /** The service modules every broker loads unless told otherwise. */
-    public static final List<String> STANDARD_MODULES = List.of("resource", "sched", "job-manager");
+    public static final List<String> STANDARD_MODULES = List.of("resource", "sched", "job-manager", "job-exec");
 
     @Option(names = "--module", paramLabel = "NAME",
             description = "A built-in module to load at start (repeatable; default: the standard set, "

@@ -18,6 +18,11 @@ import picocli.CommandLine.Command;
             ResourceCommand.class,
             ShutdownCommand.class,
             KeygenCommand.class,
+            SubmitCommand.class,
+            RunCommand.class,
+            JobsCommand.class,
+            JobCommand.class,
+            CancelCommand.class,
             picocli.CommandLine.HelpCommand.class
         })
 public final class CanopyCommand implements Runnable {

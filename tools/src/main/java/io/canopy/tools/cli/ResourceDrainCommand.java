@@ -35,6 +35,13 @@ public final class ResourceDrainCommand implements Callable<Integer> {
     @Option(names = {"-f", "--force"}, description = "Replace the reason of nodes already drained.")
     boolean force;
 
+    @Option(names = "--wait", description = "Wait until no job runs on the nodes any more (they are drained, "
+            + "not draining), showing progress.")
+    boolean await;
+
+    @Option(names = "--timeout", paramLabel = "T", description = "With --wait: give up after T (e.g. 30m); default: wait as long as it takes.")
+    String timeout;
+
     @Spec
     CommandSpec spec;
 
@@ -56,6 +63,13 @@ public final class ResourceDrainCommand implements Callable<Integer> {
             JsonNode r = Json.tree(client.call("resource.drain", ResourceView.LEADER, Map.of("targets", targets,
                     "reason", String.join(" ", reason), "force", force), null).payload());
             JsonNode kept = r.path("alreadyDrained");
+            if (await) {
+                java.util.List<Integer> ranks = new java.util.ArrayList<>();
+                r.path("drained").forEach(n -> ranks.add(n.asInt()));
+                kept.forEach(n -> ranks.add(n.asInt()));
+                java.time.Duration limit = timeout == null ? null : io.canopy.module.Durations.parse("--timeout", timeout);
+                return new DrainWait(client, ranks, spec.commandLine().getErr(), System.console() != null).await(limit);
+            }
             if (kept.size() > 0) {
                 int[] ranks = new int[kept.size()];
                 for (int i = 0; i < ranks.length; i++) {
