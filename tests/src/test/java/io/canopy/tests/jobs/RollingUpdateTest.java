@@ -38,13 +38,13 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class RollingUpdateTest {
     private static final String MARK = "300.4714";
-    private static final String GATE_MARK = "canopy-gate-4714";
+    private static final String GATE_MARK = "gate-4714-mark";
     private static Path dir;
     private static InstanceFixture instance;
 
     @BeforeAll
     static void startInstance() throws IOException {
-        dir = Files.createTempDirectory("canopy-rolling");
+        dir = Files.createTempDirectory("jobs-rolling");
         instance = InstanceFixture.start(5, 2, null, Duration.ofSeconds(3), """
                 [resource]
                 exclude = "0"

@@ -38,13 +38,13 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class ServiceRestartTest {
     private static final String MARK = "300.4713";
-    private static final String GATE_MARK = "canopy-gate-4713";
+    private static final String GATE_MARK = "gate-4713-mark";
     private static Path dir;
     private static InstanceFixture instance;
 
     @BeforeAll
     static void startInstance() throws IOException {
-        dir = Files.createTempDirectory("canopy-service-restart");
+        dir = Files.createTempDirectory("jobs-service-restart");
         instance = InstanceFixture.start(7, 2, null, Duration.ofSeconds(3), """
                 [resource]
                 exclude = "0-2"
