@@ -28,21 +28,28 @@ import java.util.concurrent.TimeUnit;
  */
 public final class JobBench {
     private static final int WINDOW = 128;
+    /** {@code -Dbench.cores=N}: cores each node offers the scheduler (default: what it has). */
+    private static final String CORES = System.getProperty("bench.cores");
 
     public static void main(String[] args) throws Exception {
         int jobs = args.length > 0 ? Integer.parseInt(args[0]) : 1000;
         int brokers = args.length > 1 ? Integer.parseInt(args[1]) : 8;
         System.out.printf(Locale.ROOT, "JobBench: %d jobs on %d brokers, %d cores, java %s, load %s%n", jobs, brokers,
                 Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), load());
-        try (TestInstance in = TestInstance.start(TestInstance.Options.of(brokers).fanout(2).timeout(Duration.ofSeconds(180)));
+        try (TestInstance in = TestInstance.start(TestInstance.Options.of(brokers).fanout(2).timeout(Duration.ofSeconds(180))
+                .rundir(System.getProperty("bench.rundir") == null ? null : java.nio.file.Path.of(System.getProperty("bench.rundir")))
+                .extraToml(CORES == null ? "" : "[job-exec]\ncores = " + CORES + "\n"));
                 CanopyClient c = CanopyClient.connect(in.socket(0))) {
             awaitCores(c, brokers);
             run(c, Math.min(200, jobs)); // warm up
             double ping = ping(c, 20_000);
+            double spawn = spawn(jobs);
             double[] r = run(c, jobs);
-            System.out.printf(Locale.ROOT, "submit only: %.0f jobs/s; end to end (submit to INACTIVE): %.0f jobs/s "
-                    + "(target 500); baseline broker.ping to rank 0: %.0f req/s (a job costs %.1f pings)%n",
-                    r[0], r[1], ping, ping / r[1]);
+            System.out.printf(Locale.ROOT, "cores per node: %s; submit only: %.0f jobs/s; end to end (submit to INACTIVE): "
+                    + "%.0f jobs/s (target 500)%n  baselines in this run: broker.ping to rank 0 %.0f req/s (a job costs "
+                    + "%.0f pings); `setsid true` started from one JVM, 16 at a time: %.0f processes/s (jobs end to end = "
+                    + "%.0f%% of that)%n", CORES == null ? "detected" : CORES, r[0], r[1], ping, ping / r[1], spawn,
+                    100 * r[1] / spawn);
         }
     }
 
@@ -80,6 +87,22 @@ public final class JobBench {
         CompletableFuture.allOf(done).get(300, TimeUnit.SECONDS);
         long t1 = System.nanoTime();
         return new double[] {n / ((submitted[0] - t0) / 1e9), n / ((t1 - t0) / 1e9)};
+    }
+
+    /** How fast this machine starts and reaps the processes a job of {@code true} needs, from one JVM. */
+    private static double spawn(int n) throws Exception {
+        java.util.ArrayDeque<Process> running = new java.util.ArrayDeque<>();
+        long t0 = System.nanoTime();
+        for (int i = 0; i < n; i++) {
+            running.add(new ProcessBuilder("setsid", "true").start());
+            if (running.size() >= 16 && !running.poll().waitFor(30, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("`setsid true` did not end within 30 s");
+            }
+        }
+        for (Process p : running) {
+            p.waitFor(30, TimeUnit.SECONDS);
+        }
+        return n / ((System.nanoTime() - t0) / 1e9);
     }
 
     private static double ping(CanopyClient c, int n) throws Exception {

@@ -14,15 +14,19 @@ import java.util.function.Consumer;
 
 /**
  * The jobs, committed to the module's checkpoint (on the leader: its durable store) in groups: a
- * change marks its job dirty, and one commit at the end of the current burst of work writes every
- * dirty job. Anything that must not happen before the change is durable (answering a submit,
- * starting tasks, acknowledging a node's report) waits in {@link #afterCommit}. One commit per
- * burst rather than per change is what lets the leader keep up with hundreds of jobs a second.
+ * change marks its job dirty, and one commit writes every dirty job. Anything that must not happen
+ * before the change is durable (answering a submit, starting tasks, acknowledging a node's report)
+ * waits in {@link #afterCommit}, which commits at the end of the current burst of work; changes no
+ * one waits for (a job's start, its end) ride along, or are committed within 100 ms. One commit per
+ * burst rather than per change is what lets the leader keep up with many jobs a second: a commit
+ * costs milliseconds (an fsync), much more than the work it makes durable.
  */
 final class JobStore {
     private static final String PREFIX = "job.";
     private static final String NEXT_ID = "next-id";
     private static final Duration RETRY = Duration.ofSeconds(1);
+    /** How long a change nobody waits for may stay uncommitted (a crash then loses at most this much). */
+    private static final Duration LAZY = Duration.ofMillis(100);
 
     /** Work that waits for a commit; {@code failed} runs instead when the commit fails (may be null). */
     private record Waiting(Runnable then, Consumer<RpcException> failed) {}
@@ -35,6 +39,7 @@ final class JobStore {
     private List<Waiting> waiting = new ArrayList<>();
     private long nextId = 1;
     private boolean flushScheduled;
+    private boolean lazyScheduled;
 
     JobStore(ModuleContext ctx) throws RpcException {
         this.ctx = ctx;
@@ -74,9 +79,16 @@ final class JobStore {
         }
     }
 
+    /** Marks a job changed: committed with the next commit someone waits for, or within {@link #LAZY}. */
     void touch(Job j) {
         dirty.add(j.id());
-        flushSoon();
+        if (!lazyScheduled) {
+            lazyScheduled = true;
+            ctx.schedule(LAZY, () -> {
+                lazyScheduled = false;
+                flush();
+            });
+        }
     }
 
     /** Runs {@code then} once everything changed so far is durable. */
@@ -100,6 +112,9 @@ final class JobStore {
     /** Writes every dirty job and commits; then runs what waited for it. */
     void flush() {
         flushScheduled = false;
+        if (dirty.isEmpty() && removed.isEmpty() && waiting.isEmpty()) {
+            return;
+        }
         for (long id : dirty) {
             Job j = jobs.get(id);
             if (j != null) {
