@@ -217,6 +217,29 @@ class JobsTest {
                 "the task runs as the user who submitted it");
     }
 
+    @Test
+    void badSubmissionsAndUnknownJobsGetAClearErrorAndChangeNothing() {
+        int before = ok(owner, "jobs", "-a", "--json").json().path("jobs").size();
+
+        Result fewTasks = owner.run("submit", "-N", "2", "-n", "1", "true");
+        Result malformed = owner.run("rpc", "job-manager.submit", "{\"command\":\"true\",\"ntasks\":\"many\"}");
+        Result unknown = owner.run("job", "info", "999999");
+        Result cancelUnknown = owner.run("cancel", "999999");
+        Result notFound = owner.withTimeout(JobCheck.PATIENCE).run("run", "no-such-command-4711");
+
+        assertEquals(1, fewTasks.exitCode(), fewTasks::toString);
+        assertTrue(fewTasks.stderr().contains("-n 2"), "says how to fix it: " + fewTasks);
+        assertEquals(1, malformed.exitCode(), malformed::toString);
+        assertTrue(malformed.stderr().startsWith("canopy: "), malformed::toString);
+        assertEquals(1, unknown.exitCode(), unknown::toString);
+        assertTrue(unknown.stderr().contains("no job 999999"), unknown::toString);
+        assertEquals(1, cancelUnknown.exitCode(), cancelUnknown::toString);
+        assertEquals(1, notFound.exitCode(), notFound::toString);
+        assertTrue(notFound.stderr().contains("command not found: no-such-command-4711"), notFound::toString);
+        assertEquals(before + 1, ok(owner, "jobs", "-a", "--json").json().path("jobs").size(),
+                "only the job that could not start was recorded (as an exception)");
+    }
+
     private static JsonNode nodeDrain(int rank) {
         for (JsonNode n : ok(owner, "resource", "status", "--json").json().path("nodes")) {
             if (n.path("rank").asInt() == rank) {
