@@ -118,6 +118,14 @@ public final class Broker implements LocalConnector.Sink {
      *
      * @throws IOException when the socket or the overlay cannot be set up (the message says why)
      */
+    /**
+     * Calls {@code listener} with (from, to) on every state change, on the broker thread: keep it
+     * short (hand slow work to a thread of your own). Register before {@link #start()}.
+     */
+    public void onStateChange(java.util.function.BiConsumer<BrokerState, BrokerState> listener) {
+        states.onChange(listener);
+    }
+
     public void start() throws IOException {
         connector = new LocalConnector(config.localSocket(), config.ownerUid(), config.maxFrameSize(), this);
         connector.start();

@@ -93,6 +93,10 @@ public final class BrokerCommand implements Callable<Integer> {
                     : new Broker(single, ring);
         }
         BrokerConfig bc = broker.config();
+        io.canopy.tools.launch.SystemdNotifier systemd = io.canopy.tools.launch.SystemdNotifier.fromEnvironment(System.getenv());
+        if (systemd != null) {
+            broker.onStateChange((from, to) -> systemd.changed(to));
+        }
         Thread onSignal = new Thread(() -> {
             broker.shutdown("signal");
             try {
