@@ -73,7 +73,13 @@ class RpmInstallTest {
         Path canopy = root.resolve("usr/bin/canopy");
         assertTrue(Files.isExecutable(canopy));
 
-        List<String> execStart = execStart(root.resolve("usr/lib/systemd/system/canopy.service"));
+        Path unit = root.resolve("usr/lib/systemd/system/canopy.service");
+        Path unitCopy = Files.createDirectories(dir.resolve("unit")).resolve("canopy.service");
+        Files.writeString(unitCopy, Files.readString(unit).replace("ExecStart=/usr/bin/canopy", "ExecStart=" + canopy));
+        Result verify = sh.exec(List.of("systemd-analyze", "verify", "--man=no", unitCopy.toString()));
+        assertEquals(0, verify.exitCode(), verify::toString);
+        assertEquals("", (verify.stdout() + verify.stderr()).strip(), "systemd-analyze finds nothing to say");
+        List<String> execStart = execStart(unit);
         assertEquals(List.of("/usr/bin/canopy", "broker", "--config", "/etc/canopy/system.toml"), execStart);
         Path config = writeConfig(dir);
         Path notify = dir.resolve("notify");

@@ -31,6 +31,7 @@ public final class DocGen {
             Files.writeString(man.resolve(p.getKey()), p.getValue());
         }
         Path completion = Files.createDirectories(out.resolve("bash-completion"));
-        Files.writeString(completion.resolve("canopy"), AutoComplete.bash("canopy", top));
+        // sourced by bash-completion, never run: no #! line
+        Files.writeString(completion.resolve("canopy"), AutoComplete.bash("canopy", top).replaceFirst("^#!.*\n", ""));
     }
 }
