@@ -129,7 +129,7 @@ class NodeLossTest {
 
         JsonNode x = exception(job, "node-shutdown");
         assertEquals(0, x.path("severity").asInt(), job::toString);
-        assertTrue(x.path("note").asText().contains("test2"), x::toString);
+        assertEquals("test2 (rank 2) shut down", x.path("note").asText(), "job-exec's own report, sent before it exited: " + x);
         assertEquals("EXCEPTION", job.path("result").asText());
         assertTrue(processesWith(MARK).isEmpty(), "no task is left on the stopped node or elsewhere");
         instance.restart(2);
