@@ -59,6 +59,12 @@ public final class JobExecModule implements BrokerModule {
         ctx.serve("job-exec.kill", this::kill);
         ctx.serve("job-exec.status", this::status);
         ctx.log().debug("job-exec: {} cores; epilog {}", config.cores(), config.epilog().orElse("none"));
+        List<Long> leftovers = Leftovers.find(ctx.localUri());
+        if (!leftovers.isEmpty()) {
+            ctx.log().warn("job-exec: killing {} task process(es) an earlier run of this broker left behind: {}",
+                    leftovers.size(), leftovers);
+            leftovers.forEach(pid -> ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly));
+        }
     }
 
     // ---- requests ----

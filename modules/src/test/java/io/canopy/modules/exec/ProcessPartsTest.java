@@ -76,6 +76,24 @@ class ProcessPartsTest {
         assertTrue(s.note().contains("timed out after"), s.note());
     }
 
+    @Test
+    void leftoverTasksAreFoundByTheirBrokersUriAndNoOthers() throws Exception {
+        String uri = "local:///tmp/leftover-test-" + ProcessHandle.current().pid() + "/local";
+        ProcessBuilder mine = new ProcessBuilder("sleep", "300.96");
+        mine.environment().putAll(Map.of("CANOPY_URI", uri, "CANOPY_JOB_ID", "5"));
+        ProcessBuilder other = new ProcessBuilder("sleep", "300.96");
+        other.environment().putAll(Map.of("CANOPY_URI", uri + "2", "CANOPY_JOB_ID", "5"));
+        Process a = mine.start();
+        Process b = other.start();
+        try {
+            assertEquals(List.of(a.pid()), Leftovers.find(uri));
+        } finally {
+            a.destroyForcibly();
+            b.destroyForcibly();
+        }
+        assertTrue(Leftovers.hasEntry("A=1\u0000CANOPY_JOB_ID=7".getBytes(), "CANOPY_JOB_ID=".getBytes(), false));
+    }
+
     private static Path script(Path dir, String name, String body) throws IOException {
         Path p = dir.resolve(name);
         Files.writeString(p, "#!/bin/sh\n" + body + "\n");

@@ -43,8 +43,13 @@ final class JobCheck {
 
     /** Waits until job {@code id} is in {@code state}. */
     static void awaitState(Cli cli, long id, String state) {
-        await("job " + id + " " + state).atMost(PATIENCE).pollInterval(Duration.ofMillis(100))
-                .until(() -> state(cli, id), state::equals);
+        try {
+            await("job " + id + " " + state).atMost(PATIENCE).pollInterval(Duration.ofMillis(100))
+                    .until(() -> state(cli, id), state::equals);
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            throw new AssertionError(e.getMessage() + "; the nodes: " + cli.run("resource", "status", "--json").stdout()
+                    + "; the jobs: " + cli.run("jobs", "-a").stdout(), e);
+        }
     }
 
     /** {@code canopy job wait ID}, which must end within the patience; the job's JSON afterwards. */
