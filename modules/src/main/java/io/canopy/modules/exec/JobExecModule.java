@@ -48,7 +48,7 @@ public final class JobExecModule implements BrokerModule {
     public void start(ModuleContext context) {
         this.ctx = context;
         this.config = ExecConfig.of(ctx.config());
-        this.launcher = new TaskLauncher(ctx.hostname(), ctx.localUri());
+        this.launcher = new TaskLauncher(ctx.hostname(), ctx.localUri(), ctx.ownerUid());
         this.pumps = Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "job-exec-io");
             t.setDaemon(true);

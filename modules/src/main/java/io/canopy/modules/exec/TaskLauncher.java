@@ -20,14 +20,14 @@ import java.util.regex.Pattern;
  */
 final class TaskLauncher {
     private static final Pattern ERRNO = Pattern.compile("error=(\\d+), (.*)");
-    private static final boolean ROOT = "root".equals(System.getProperty("user.name"));
-
     private final String host;
     private final String localUri;
+    private final int myUid;
 
-    TaskLauncher(String host, String localUri) {
+    TaskLauncher(String host, String localUri, int myUid) {
         this.host = host;
         this.localUri = localUri;
+        this.myUid = myUid;
     }
 
     /** Checks what would make every task fail to start, so that the start is refused with the reason. */
@@ -44,6 +44,10 @@ final class TaskLauncher {
         if (resolve(cmd, job.env().get("PATH")) == null) {
             throw new RpcException(Errno.ENOENT, "cannot start job " + job.id() + " on " + host + ": command not found: "
                     + cmd + (cmd.contains("/") ? "" : " (searched the job's PATH)"));
+        }
+        if (job.userid() != myUid && myUid != 0) {
+            throw new RpcException(Errno.EPERM, "cannot start job " + job.id() + " on " + host + ": this broker runs as uid "
+                    + myUid + " and cannot run tasks as uid " + job.userid());
         }
         if (needsUserSwitch(job) && Passwd.gid(job.userid()) < 0) {
             throw new RpcException(Errno.EINVAL, "cannot start job " + job.id() + " on " + host + ": uid "
@@ -85,8 +89,8 @@ final class TaskLauncher {
         }
     }
 
-    private static boolean needsUserSwitch(StartRequest job) {
-        return ROOT && job.userid() != 0;
+    private boolean needsUserSwitch(StartRequest job) {
+        return myUid == 0 && job.userid() != 0;
     }
 
     private RpcException failure(StartRequest job, IOException e) {

@@ -186,6 +186,12 @@ public final class JobManagerModule implements BrokerModule {
 
     private void submit(Request req) throws RpcException {
         JobSpec spec = req.payload(JobSpec.class).validated();
+        if (req.userid() != ctx.ownerUid() && ctx.ownerUid() != 0) {
+            // brokers that are not root cannot switch users: the job would run as the instance
+            // owner, with its keys and its state (flux needs its IMP helper for the same reason)
+            throw new RpcException(Errno.EPERM, "this instance runs as " + UserNames.of(ctx.ownerUid())
+                    + " and cannot run jobs as " + UserNames.of(req.userid()) + "; only the instance owner may submit");
+        }
         if (known(spec, req)) {
             return;
         }

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** job-exec's process handling on real processes: start checks, whole-group kills, exit statuses, epilogs. */
 class ProcessPartsTest {
-    private final TaskLauncher launcher = new TaskLauncher("test0", "local:///tmp/x");
+    private final TaskLauncher launcher = new TaskLauncher("test0", "local:///tmp/x", 0);
 
     private static StartRequest job(List<String> command, String cwd) {
         return new StartRequest(7, 0, command, cwd, Map.of("PATH", "/usr/bin:/bin"), List.of(0), 1, 1, null, null);
@@ -36,6 +36,17 @@ class ProcessPartsTest {
         assertTrue(dir.getMessage().contains("/no/such/dir does not exist"), dir.getMessage());
         assertNotNull(TaskLauncher.resolve("sh", "/nonexistent:/bin"));
         assertNull(TaskLauncher.resolve("/tmp", null), "a directory is not a command");
+    }
+
+    @Test
+    void aBrokerThatIsNotRootRunsNoOtherUsersTasks() {
+        TaskLauncher asCanopy = new TaskLauncher("test0", "local:///tmp/x", 990);
+        StartRequest theirs = new StartRequest(7, 1000, List.of("true"), "/tmp", Map.of(), List.of(0), 1, 1, null, null);
+
+        RpcException e = assertThrows(RpcException.class, () -> asCanopy.check(theirs));
+
+        assertEquals(Errno.EPERM, e.errnum());
+        assertTrue(e.getMessage().contains("cannot run tasks as uid 1000"), e.getMessage());
     }
 
     @Test
