@@ -26,6 +26,7 @@ final class Epilog {
     static Outcome run(String program, Duration timeout, Map<String, String> env, String host) {
         ProcessBuilder pb = new ProcessBuilder(List.of("setsid", program)).redirectErrorStream(true)
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        pb.environment().remove("NOTIFY_SOCKET"); // nor may an epilog
         pb.environment().putAll(env);
         Process p;
         try {

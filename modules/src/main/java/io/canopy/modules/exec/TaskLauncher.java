@@ -69,6 +69,7 @@ final class TaskLauncher {
             env.clear();
             env.putAll(job.env());
         }
+        env.remove("NOTIFY_SOCKET"); // a task must not speak to systemd as the broker's unit
         env.put("CANOPY_JOB_ID", Long.toString(job.id()));
         env.put("CANOPY_TASK_RANK", Integer.toString(task));
         env.put("CANOPY_JOB_SIZE", Integer.toString(job.ntasks()));
