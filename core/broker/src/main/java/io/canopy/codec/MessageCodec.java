@@ -16,8 +16,8 @@ import org.msgpack.value.ValueType;
 
 /**
  * Encodes and decodes {@link Message}s in the wire format of {@code docs/wire-protocol.md}: a header
- * frame (a MessagePack array) and a payload frame (opaque bytes). Over a byte stream such as the
- * local socket both frames travel in one length-prefixed envelope.
+ * (a MessagePack array) and a payload (opaque bytes), which travel together: in one length-prefixed
+ * envelope over a byte stream such as the local socket, in one frame over ZeroMQ.
  *
  * <p>Decoding arbitrary bytes never throws anything but {@link CodecException}; anything longer than
  * the configured maximum is refused before it is allocated. Instances are immutable and thread-safe.
@@ -91,6 +91,25 @@ public final class MessageCodec {
     }
 
     /**
+     * {@code m} as one ZeroMQ frame: an envelope without its total-length prefix (ZeroMQ frames
+     * carry their own length), read back with {@link #decodeEnvelope}. One frame per message, not a
+     * header frame and a payload frame, because CURVE seals and opens every frame separately and
+     * that fixed cost dominates small messages.
+     */
+    public byte[] encodeFrame(Message m) {
+        byte[] header = encodeHeader(m);
+        byte[] payload = m.payload();
+        byte[] frame = new byte[4 + header.length + payload.length];
+        frame[0] = (byte) (header.length >>> 24);
+        frame[1] = (byte) (header.length >>> 16);
+        frame[2] = (byte) (header.length >>> 8);
+        frame[3] = (byte) header.length;
+        System.arraycopy(header, 0, frame, 4, header.length);
+        System.arraycopy(payload, 0, frame, 4 + header.length, payload.length);
+        return frame;
+    }
+
+    /**
      * Checks an envelope's announced length (the first u32) before its body is read.
      *
      * @throws CodecException when it is negative, too short, or over the maximum
@@ -103,7 +122,7 @@ public final class MessageCodec {
         return announced;
     }
 
-    /** Decodes an envelope body: everything after the total-length prefix. */
+    /** Decodes an envelope body (everything after the total-length prefix), or a ZeroMQ frame. */
     public Message decodeEnvelope(byte[] body) throws CodecException {
         checkEnvelopeLength(body.length);
         int headerLength = ByteBuffer.wrap(body, 0, 4).getInt();

@@ -76,6 +76,7 @@ final class DownLinks {
         socket.setSndHWM(0);
         socket.setRcvHWM(0);
         socket.setMaxMsgSize(frames.maxZmqFrame());
+        socket.setHandshakeIvl(Frames.HANDSHAKE_IVL_MS);
         if (settings.cert() != null) {
             socket.setZAPDomain("canopy");
             socket.setCurveServer(true);
@@ -201,15 +202,15 @@ final class DownLinks {
     void receive() {
         List<byte[]> parts;
         while ((parts = Frames.receive(socket)) != null) {
-            if (parts.size() != 3) {
+            if (parts.size() != 2) {
                 rare.log(Level.WARN, "frames", "overlay: dropped a message of " + parts.size()
-                        + " frames (expected identity, header, payload)");
+                        + " frames (expected identity and message)");
                 continue;
             }
             byte[] identity = parts.get(0);
             Message m;
             try {
-                m = frames.decode(parts.get(1), parts.get(2));
+                m = frames.decode(parts.get(1));
             } catch (CodecException e) {
                 rare.log(Level.WARN, "decode", "overlay: dropped an unreadable message from peer "
                         + printable(identity) + ": " + e.getMessage());

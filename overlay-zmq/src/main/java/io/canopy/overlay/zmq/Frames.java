@@ -9,8 +9,9 @@ import java.util.List;
 import org.zeromq.ZMQ;
 
 /**
- * Reads and writes messages as ZeroMQ frames: one header frame and one payload frame, behind the
- * peer's identity frame on the ROUTER side. Anything else on the wire is refused with a reason.
+ * Reads and writes messages as ZeroMQ frames: one frame per message (header and payload, see
+ * {@link MessageCodec#encodeFrame}), behind the peer's identity frame on the ROUTER side. Anything
+ * else on the wire is refused with a reason.
  */
 final class Frames {
     private final MessageCodec codec;
@@ -28,6 +29,16 @@ final class Frames {
     long maxZmqFrame() {
         return (long) codec.maxFrameSize() + 64 * 1024;
     }
+
+    /**
+     * How long a new connection may take to finish the ZeroMQ handshake before ZeroMQ drops it and
+     * connects again (ZMQ_HANDSHAKE_IVL; ZeroMQ's default is 30 s). JeroMQ 0.6.0 sometimes leaves a
+     * freshly connected TCP socket without ever sending its greeting (seen here on a few percent of
+     * connects under load; jeromq pull request 1022), so a broker whose connect hit that waited 30 s
+     * to join. A CURVE handshake takes milliseconds; 5 s leaves room for a loaded machine. On the
+     * ROUTER it also frees a stranger's half-open connection sooner.
+     */
+    static final int HANDSHAKE_IVL_MS = 5_000;
 
     /** All frames of the next message, or null when none is waiting. */
     static List<byte[]> receive(ZMQ.Socket socket) {
@@ -47,12 +58,12 @@ final class Frames {
         return parts;
     }
 
-    /** The message in {@code header}+{@code payload}. */
-    Message decode(byte[] header, byte[] payload) throws CodecException {
-        if (header == null || payload == null) {
+    /** The message in {@code frame}. */
+    Message decode(byte[] frame) throws CodecException {
+        if (frame == null) {
             throw new CodecException("missing frame");
         }
-        return codec.decode(header, payload);
+        return codec.decodeEnvelope(frame);
     }
 
     /**
@@ -60,15 +71,12 @@ final class Frames {
      * EHOSTUNREACH from a ROUTER whose peer has gone, or EAGAIN from a DEALER with no connection.
      */
     boolean send(ZMQ.Socket socket, byte[] identity, Message m) {
-        byte[] header = codec.encodeHeader(m);
+        byte[] frame = codec.encodeFrame(m);
         try {
             if (identity != null && !socket.send(identity, ZMQ.SNDMORE | ZMQ.DONTWAIT)) {
                 return false;
             }
-            if (!socket.send(header, ZMQ.SNDMORE | ZMQ.DONTWAIT)) {
-                return false;
-            }
-            return socket.send(m.payload(), ZMQ.DONTWAIT);
+            return socket.send(frame, ZMQ.DONTWAIT);
         } catch (org.zeromq.ZMQException e) {
             return false;
         }

@@ -113,13 +113,13 @@ final class UpLink {
     void receive() {
         List<byte[]> parts;
         while (socket != null && (parts = Frames.receive(socket)) != null) {
-            if (parts.size() != 2) {
+            if (parts.size() != 1) {
                 rare.log(Level.WARN, "frames", "overlay: dropped a message of " + parts.size()
-                        + " frames from the parent (expected 2)");
+                        + " frames from the parent (expected 1)");
                 continue;
             }
             try {
-                handle(frames.decode(parts.get(0), parts.get(1)));
+                handle(frames.decode(parts.get(0)));
             } catch (CodecException | RpcException e) {
                 rare.log(Level.WARN, "decode", "overlay: dropped an unreadable message from the parent: " + e.getMessage());
             }
@@ -198,6 +198,7 @@ final class UpLink {
         socket.setSndHWM(0);
         socket.setRcvHWM(0);
         socket.setMaxMsgSize(frames.maxZmqFrame());
+        socket.setHandshakeIvl(Frames.HANDSHAKE_IVL_MS);
         socket.setReconnectIVL(100);
         socket.setReconnectIVLMax(2000);
         socket.setIdentity(("r" + settings.topology().rank() + "-" + uuid).getBytes(StandardCharsets.UTF_8));

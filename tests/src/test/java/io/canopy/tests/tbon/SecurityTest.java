@@ -209,13 +209,12 @@ class SecurityTest {
             dealer.connect(toml.hosts().get(0).connect());
             Message hello = Message.control("hello", Payloads.encode(body));
             return await("an answer to " + body).atMost(WAIT).until(() -> {
-                dealer.send(codec.encodeHeader(hello), ZMQ.SNDMORE);
-                dealer.send(hello.payload(), 0);
-                byte[] header = dealer.recv();
-                if (header == null || !dealer.hasReceiveMore()) {
+                dealer.send(codec.encodeFrame(hello), 0);
+                byte[] frame = dealer.recv();
+                if (frame == null) {
                     return null;
                 }
-                Message answer = codec.decode(header, dealer.recv());
+                Message answer = codec.decodeEnvelope(frame);
                 assertEquals("hello-refused", answer.topic(), answer::toString);
                 return Payloads.tree(answer.payload());
             }, r -> r != null);
@@ -282,7 +281,8 @@ class SecurityTest {
 
     /**
      * Three libzmq DEALERs: one without CURVE, one with a stranger's keys, one with the instance's
-     * keys that sends frames no broker would (wrong counts, random bytes, empty, 1 MiB).
+     * keys that sends frames no broker would (wrong counts, random bytes, empty, header lengths past
+     * the frame, 1 MiB).
      */
     private static final String PYTHON_GARBAGE = """
             import os, re, sys, time, zmq
@@ -301,6 +301,9 @@ class SecurityTest {
             insider.curve_serverkey = pub; insider.curve_publickey = pub; insider.curve_secretkey = sec
             insider.connect(endpoint)
             insider.send(os.urandom(100))
+            insider.send(b'')
+            insider.send(b'\\x00\\x00\\x00\\x40\\x9d\\x43\\x01' + os.urandom(20))
+            insider.send(b'\\xff\\xff\\xff\\xff' + os.urandom(20))
             insider.send_multipart([os.urandom(10), os.urandom(10)])
             insider.send_multipart([b'\\x43' + os.urandom(50), os.urandom(5)])
             insider.send_multipart([os.urandom(5)] * 40)
