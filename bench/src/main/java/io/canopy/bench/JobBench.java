@@ -148,7 +148,7 @@ public final class JobBench {
         }
     }
 
-    private static String load() {
+    static String load() {
         try {
             return java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg")).trim();
         } catch (java.io.IOException e) {

@@ -48,8 +48,16 @@ public final class TreeBench {
         for (String p : parts) {
             switch (p) {
                 case "zmq" -> {
+                    // A first run of each only warms up the JIT: cold, JeroMQ runs at a quarter of its
+                    // speed, and a baseline measured cold flatters every ratio against it.
+                    rawZmq(false, 400_000);
                     raw.put("plain", rawZmq(false, 400_000));
+                    rawZmq(true, 100_000);
                     raw.put("curve", rawZmq(true, 100_000));
+                    rawZmqEcho(false, 200_000);
+                    rawZmqEcho(false, 200_000);
+                    rawZmqEcho(true, 50_000);
+                    rawZmqEcho(true, 50_000);
                 }
                 case "forward" -> {
                     forward(false, raw.get("plain"));
@@ -74,12 +82,7 @@ public final class TreeBench {
             router.setRcvHWM(0);
             dealer.setSndHWM(0);
             if (curve) {
-                CurveCertificate c = CurveCertificate.generate("bench");
-                router.setCurveServer(true);
-                router.setCurveSecretKey(ZMQ.Curve.z85Decode(c.secretKey()));
-                dealer.setCurvePublicKey(ZMQ.Curve.z85Decode(c.publicKey()));
-                dealer.setCurveSecretKey(ZMQ.Curve.z85Decode(c.secretKey()));
-                dealer.setCurveServerKey(ZMQ.Curve.z85Decode(c.publicKey()));
+                secure(router, dealer);
             }
             int port = router.bindToRandomPort("tcp://127.0.0.1");
             dealer.connect("tcp://127.0.0.1:" + port);
@@ -108,13 +111,71 @@ public final class TreeBench {
         }
     }
 
+    /** CURVE on both sockets, with a fresh certificate (the router is the server). */
+    private static void secure(ZMQ.Socket router, ZMQ.Socket dealer) {
+        CurveCertificate c = CurveCertificate.generate("bench");
+        router.setCurveServer(true);
+        router.setCurveSecretKey(ZMQ.Curve.z85Decode(c.secretKey()));
+        dealer.setCurvePublicKey(ZMQ.Curve.z85Decode(c.publicKey()));
+        dealer.setCurveSecretKey(ZMQ.Curve.z85Decode(c.secretKey()));
+        dealer.setCurveServerKey(ZMQ.Curve.z85Decode(c.publicKey()));
+    }
+
+    /**
+     * Request/response round trips per second through raw JeroMQ: a DEALER keeps 256 requests of
+     * 100 bytes in flight and a ROUTER thread sends each straight back. The same pattern as the
+     * forwarded {@code broker.ping} without anything Canopy does.
+     */
+    static double rawZmqEcho(boolean curve, int count) throws Exception {
+        try (ZContext ctx = new ZContext()) {
+            ZMQ.Socket router = ctx.createSocket(SocketType.ROUTER);
+            ZMQ.Socket dealer = ctx.createSocket(SocketType.DEALER);
+            if (curve) {
+                secure(router, dealer);
+            }
+            int port = router.bindToRandomPort("tcp://127.0.0.1");
+            router.setReceiveTimeOut(30_000);
+            dealer.setReceiveTimeOut(30_000);
+            dealer.connect("tcp://127.0.0.1:" + port);
+            Thread echo = new Thread(() -> {
+                for (int i = 0; i < count; i++) {
+                    byte[] id = router.recv();
+                    byte[] body = id == null ? null : router.recv();
+                    if (body == null) {
+                        return;
+                    }
+                    router.send(id, ZMQ.SNDMORE);
+                    router.send(body);
+                }
+            });
+            echo.start();
+            byte[] payload = new byte[100];
+            long t0 = System.nanoTime();
+            int sent = 0;
+            for (int received = 0; received < count; received++) {
+                while (sent < count && sent - received < 256) {
+                    dealer.send(payload);
+                    sent++;
+                }
+                if (dealer.recv() == null) {
+                    throw new IllegalStateException("raw ZeroMQ echo timed out after " + received + " answers");
+                }
+            }
+            double rate = count / ((System.nanoTime() - t0) / 1e9);
+            echo.join(30_000);
+            System.out.printf(Locale.ROOT, "raw JeroMQ DEALER->ROUTER->DEALER round trips %s, 256 in flight: %.0f req/s%n",
+                    curve ? "CURVE" : "plain", rate);
+            return rate;
+        }
+    }
+
     /** Pipelined broker.ping from a client on rank 1 to rank 0 (one overlay hop each way). */
     static void forward(boolean curve, Double baseline) throws Exception {
         try (TestInstance in = TestInstance.start(TestInstance.Options.of(2).curve(curve)
                 .brokerArgs(List.of("--no-modules")).timeout(Duration.ofSeconds(120)));
                 CanopyClient c = CanopyClient.connect(in.socket(1))) {
             pipelined(c, 0, 20_000, 256); // warm up
-            double rate = pipelined(c, 0, curve ? 50_000 : 100_000, 256);
+            double rate = pipelined(c, 0, Integer.getInteger("bench.forward.count", curve ? 50_000 : 100_000), 256);
             System.out.printf(Locale.ROOT, "forwarded one hop (%s): %.0f req/s pipelined%s%n", curve ? "CURVE" : "plain",
                     rate, baseline == null ? "" : String.format(Locale.ROOT, " = %.1f%% of raw JeroMQ (%.0f msg/s); target 40%%",
                             100 * rate / baseline, baseline));
