@@ -121,4 +121,39 @@ class ZmqOverlayTest {
             }
         }
     }
+
+    /**
+     * A connection whose ZeroMQ handshake never completes (what JeroMQ sometimes leaves behind on
+     * a fresh connect) is dropped and made again after the handshake interval, not ZeroMQ's 30 s.
+     * The "parent" here accepts TCP connections and never says anything.
+     */
+    @Test
+    void aConnectionThatNeverCompletesItsHandshakeIsMadeAgain() throws Exception {
+        try (ServerSocket silent = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            java.util.List<java.net.Socket> accepted = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+            Thread acceptor = new Thread(() -> {
+                try {
+                    while (accepted.size() < 3) {
+                        accepted.add(silent.accept());
+                    }
+                } catch (java.io.IOException e) {
+                    // closed by the test
+                }
+            });
+            acceptor.setDaemon(true);
+            acceptor.start();
+            RecordingListener childSide = new RecordingListener();
+            try (ZmqOverlay child = overlay(1, silent.getLocalPort(), null, "i1")) {
+                child.start(childSide);
+                await().atMost(WAIT).until(() -> accepted.size() >= 1);
+                // ZeroMQ's own 30 s would miss this bound.
+                await().atMost(Duration.ofMillis(Frames.HANDSHAKE_IVL_MS).plus(WAIT)).until(() -> accepted.size() >= 2);
+                assertFalse(childSide.parentUp);
+            } finally {
+                for (java.net.Socket s : accepted) {
+                    s.close();
+                }
+            }
+        }
+    }
 }
