@@ -35,7 +35,16 @@ public final class FakeContext implements ModuleContext {
     public final List<Sent> sent = new ArrayList<>();
     public final ArrayDeque<Runnable> due = new ArrayDeque<>();
     public final FakeCheckpoint checkpoint = new FakeCheckpoint();
+    /** What the module serves, by topic. */
+    public final Map<String, RequestHandler> handlers = new HashMap<>();
     private final Map<String, String> config = new HashMap<>();
+    private int ownerUid;
+
+    /** The uid the instance runs as (root unless set). */
+    public FakeContext ownedBy(int uid) {
+        ownerUid = uid;
+        return this;
+    }
 
     public FakeContext with(String key, String value) {
         config.put(key, value);
@@ -66,7 +75,7 @@ public final class FakeContext implements ModuleContext {
 
     @Override
     public int ownerUid() {
-        return 0;
+        return ownerUid;
     }
 
     @Override
@@ -80,7 +89,9 @@ public final class FakeContext implements ModuleContext {
     }
 
     @Override
-    public void serve(String topic, Access access, RequestHandler handler) {}
+    public void serve(String topic, Access access, RequestHandler handler) {
+        handlers.put(topic, handler);
+    }
 
     @Override
     public CompletableFuture<Response> rpc(int nodeid, String topic, Object payload) {
