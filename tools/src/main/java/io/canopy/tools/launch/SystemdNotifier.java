@@ -2,11 +2,13 @@ package io.canopy.tools.launch;
 
 import io.canopy.broker.BrokerState;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
@@ -17,21 +19,37 @@ import org.apache.logging.log4j.Logger;
  * the state in {@code STATUS=} on every change. Java cannot send the datagram systemd expects on
  * {@code NOTIFY_SOCKET}, so this runs {@code systemd-notify}, which needs {@code NotifyAccess=all}
  * in the unit. Without {@code NOTIFY_SOCKET} (not started by systemd) it does nothing.
+ *
+ * <p>{@code READY=1} is sent again {@link #REPEATS} later while the broker still runs: systemd
+ * before version 254 finds the unit of a notification through its sender's process, and may drop
+ * one whose short-lived {@code systemd-notify} has already exited. A lost {@code READY=1} would
+ * leave {@code systemctl start} waiting for ever ({@code TimeoutStartSec=infinity}); a repeated
+ * one is harmless.
  */
 public final class SystemdNotifier {
     private static final Logger LOG = LogManager.getLogger(SystemdNotifier.class);
 
     private final String command;
     private final long mainPid;
-    private final ExecutorService runner = Executors.newSingleThreadExecutor(r -> {
+    /** When {@code READY=1} is sent again after the first time. */
+    static final List<Duration> REPEATS = List.of(Duration.ofSeconds(2), Duration.ofSeconds(10), Duration.ofSeconds(60));
+
+    private final List<Duration> repeats;
+    private volatile BrokerState last;
+    private final ScheduledExecutorService runner = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "systemd-notify");
         t.setDaemon(true);
         return t;
     });
 
     SystemdNotifier(String command, long mainPid) {
+        this(command, mainPid, REPEATS);
+    }
+
+    SystemdNotifier(String command, long mainPid, List<Duration> repeats) {
         this.command = command;
         this.mainPid = mainPid;
+        this.repeats = repeats;
     }
 
     /** The notifier for this process, or null when systemd is not listening. */
@@ -59,6 +77,20 @@ public final class SystemdNotifier {
 
     /** Tells systemd about a change, without holding up the caller. */
     public void changed(BrokerState to) {
+        last = to;
+        tell(to);
+        if (to == BrokerState.RUN) {
+            for (Duration d : repeats) {
+                runner.schedule(() -> {
+                    if (last == BrokerState.RUN) {
+                        tell(BrokerState.RUN);
+                    }
+                }, d.toMillis(), TimeUnit.MILLISECONDS);
+            }
+        }
+    }
+
+    private void tell(BrokerState to) {
         List<String> argv = new ArrayList<>(List.of(command));
         argv.addAll(arguments(to));
         runner.execute(() -> {
