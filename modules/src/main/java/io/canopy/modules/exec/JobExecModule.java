@@ -160,7 +160,8 @@ public final class JobExecModule implements BrokerModule {
         job.flushScheduled = false;
         List<Map<String, Object>> chunks = job.takeOutput();
         if (!chunks.isEmpty()) {
-            job.reports().add("job-manager.exec-output", Map.of("id", job.id(), "rank", ctx.rank(), "chunks", chunks));
+            job.reports().add("job-manager.exec-output", Map.of("id", job.id(), "rank", ctx.rank(), "seq", ++job.outputReports,
+                    "chunks", chunks));
         }
     }
 

@@ -25,6 +25,8 @@ final class LocalJob {
     private final List<Map<String, Object>> output = new ArrayList<>();
     private int outputSize;
     boolean flushScheduled;
+    /** Output reports sent so far, numbered so that job-manager keeps a resent one only once. */
+    long outputReports;
     boolean ended;
     boolean finalQueued;
 

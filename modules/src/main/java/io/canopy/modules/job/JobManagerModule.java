@@ -286,6 +286,10 @@ public final class JobManagerModule implements BrokerModule {
     private void execOutput(Request req) throws RpcException {
         JsonNode b = req.payloadTree();
         long id = b.path("id").asLong();
+        if (!watchers.newOutputReport(id, b.path("rank").asInt(-1), b.path("seq").asLong(0))) {
+            req.respond(Map.of()); // a resend of a report already taken
+            return;
+        }
         for (JsonNode c : b.path("chunks")) {
             watchers.output(id, c.path("task").asInt(), c.path("stream").asText("stdout"), c.path("data").asText(""));
         }

@@ -20,6 +20,8 @@ final class Watchers {
     private final Map<Long, List<Request>> attached = new HashMap<>();
     private final Map<Long, List<Map<String, Object>>> output = new HashMap<>();
     private final Map<Long, Integer> outputSize = new HashMap<>();
+    /** The last output report taken from each rank of each job: a retried report is not kept twice. */
+    private final Map<Long, Map<Integer, Long>> outputSeq = new HashMap<>();
 
     void addWaiter(long id, Request r) {
         waiting.computeIfAbsent(id, k -> new ArrayList<>()).add(r);
@@ -40,6 +42,23 @@ final class Watchers {
         for (Request r : attached.getOrDefault(id, List.of())) {
             r.respondPart(Map.of("event", e));
         }
+    }
+
+    /**
+     * True when output report {@code seq} from {@code rank} is new for job {@code id}, false when
+     * it was taken already (job-exec resends a report whose answer it did not get). Reports from a
+     * rank come in order, one at a time; 0 means unnumbered, always new.
+     */
+    boolean newOutputReport(long id, int rank, long seq) {
+        if (seq <= 0) {
+            return true;
+        }
+        Map<Integer, Long> last = outputSeq.computeIfAbsent(id, k -> new HashMap<>());
+        if (seq <= last.getOrDefault(rank, 0L)) {
+            return false;
+        }
+        last.put(rank, seq);
+        return true;
     }
 
     /** Keeps (within the limit) and forwards one chunk of a task's output. */
@@ -77,6 +96,7 @@ final class Watchers {
     void forget(long id) {
         output.remove(id);
         outputSize.remove(id);
+        outputSeq.remove(id);
     }
 
     private static List<Request> removeAll(Map<Long, List<Request>> m, long id) {
