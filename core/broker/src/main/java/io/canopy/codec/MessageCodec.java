@@ -85,9 +85,7 @@ public final class MessageCodec {
             throw new CodecException("message of " + body + " bytes exceeds the maximum frame size of "
                     + maxFrameSize + " bytes");
         }
-        ByteBuffer buf = ByteBuffer.allocate((int) body + 4);
-        buf.putInt((int) body).putInt(header.length).put(header).put(m.payload()).flip();
-        return buf;
+        return putFrame(ByteBuffer.allocate((int) body + 4).putInt((int) body), header, m.payload()).flip();
     }
 
     /**
@@ -99,14 +97,12 @@ public final class MessageCodec {
     public byte[] encodeFrame(Message m) {
         byte[] header = encodeHeader(m);
         byte[] payload = m.payload();
-        byte[] frame = new byte[4 + header.length + payload.length];
-        frame[0] = (byte) (header.length >>> 24);
-        frame[1] = (byte) (header.length >>> 16);
-        frame[2] = (byte) (header.length >>> 8);
-        frame[3] = (byte) header.length;
-        System.arraycopy(header, 0, frame, 4, header.length);
-        System.arraycopy(payload, 0, frame, 4 + header.length, payload.length);
-        return frame;
+        return putFrame(ByteBuffer.allocate(4 + header.length + payload.length), header, payload).array();
+    }
+
+    /** Header length (u32), header, payload: the body shared by envelopes and ZeroMQ frames. */
+    private static ByteBuffer putFrame(ByteBuffer buf, byte[] header, byte[] payload) {
+        return buf.putInt(header.length).put(header).put(payload);
     }
 
     /**
