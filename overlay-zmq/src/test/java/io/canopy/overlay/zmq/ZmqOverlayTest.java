@@ -8,8 +8,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.canopy.codec.MessageCodec;
 import io.canopy.message.Message;
 import io.canopy.overlay.PeerStatus;
+import java.io.IOException;
+import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -129,14 +135,14 @@ class ZmqOverlayTest {
      */
     @Test
     void aConnectionThatNeverCompletesItsHandshakeIsMadeAgain() throws Exception {
-        try (ServerSocket silent = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
-            java.util.List<java.net.Socket> accepted = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            List<Socket> accepted = Collections.synchronizedList(new ArrayList<>());
             Thread acceptor = new Thread(() -> {
                 try {
                     while (accepted.size() < 3) {
                         accepted.add(silent.accept());
                     }
-                } catch (java.io.IOException e) {
+                } catch (IOException e) {
                     // closed by the test
                 }
             });
@@ -150,7 +156,7 @@ class ZmqOverlayTest {
                 await().atMost(Duration.ofMillis(Frames.HANDSHAKE_IVL_MS).plus(WAIT)).until(() -> accepted.size() >= 2);
                 assertFalse(childSide.parentUp);
             } finally {
-                for (java.net.Socket s : accepted) {
+                for (Socket s : accepted) {
                     s.close();
                 }
             }
