@@ -25,7 +25,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * The cost of the overlay hop alone: requests sent from rank 1's {@link ZmqOverlay} to rank 0's
  * and answered by rank 0's overlay listener, both overlays in this process over loopback TCP, next
- * to raw JeroMQ DEALER-&gt;ROUTER in the same process and run ({@link TreeBench#rawZmq}). No
+ * to raw JeroMQ DEALER-&gt;ROUTER in the same process and run, one-way ({@link TreeBench#rawZmq}) and
+ * as pipelined round trips ({@link TreeBench#rawZmqEcho}), the most any forwarded request could do. No
  * broker thread, router, local socket or client: what is left is the overlay's own threads,
  * framing, codec and ZeroMQ, the part of a forwarded request that the overlay is responsible for.
  * {@link TreeBench}'s {@code forward} part measures the same hop end to end through real brokers.
@@ -44,11 +45,14 @@ public final class OverlayHopBench {
             int count = curve ? 100_000 : 400_000;
             TreeBench.rawZmq(curve, count); // warm-up: JeroMQ runs at a quarter of its speed cold
             hop(curve, count / 4);
+            TreeBench.rawZmqEcho(curve, count / 2);
             for (int r = 0; r < rounds; r++) {
                 double raw = TreeBench.rawZmq(curve, count);
+                double echo = TreeBench.rawZmqEcho(curve, count / 2);
                 double hop = hop(curve, count / 2);
-                System.out.printf(Locale.ROOT, "%s round %d: raw JeroMQ %.0f msg/s; overlay hop %.0f req/s = %.1f%% of raw%n",
-                        curve ? "CURVE" : "plain", r + 1, raw, hop, 100 * hop / raw);
+                System.out.printf(Locale.ROOT, "%s round %d: raw JeroMQ one-way %.0f msg/s, round trips %.0f req/s (%.1f%% of "
+                        + "one-way); overlay hop %.0f req/s = %.1f%% of one-way, %.1f%% of raw round trips%n",
+                        curve ? "CURVE" : "plain", r + 1, raw, echo, 100 * echo / raw, hop, 100 * hop / raw, 100 * hop / echo);
             }
         }
         System.exit(0);
