@@ -37,8 +37,6 @@ import org.apache.logging.log4j.Logger;
  */
 public final class Broker implements LocalConnector.Sink {
     private static final Logger LOG = LogManager.getLogger(Broker.class);
-    /** Tasks the loop runs between two turns of an attached overlay. */
-    private static final int LOOP_BATCH = 256;
 
     private final BrokerConfig config;
     private final LogRing logRing;
@@ -66,8 +64,6 @@ public final class Broker implements LocalConnector.Sink {
     private LocalConnector connector;
     private volatile boolean running = true;
     private volatile boolean hasRun;
-    /** The overlay runs on the broker thread ({@link Overlay#attach}) until it is closed. */
-    private volatile boolean overlayOnLoop;
     private boolean initialized;
 
     /** A broker of a one-broker instance (no overlay), keeping state in memory. */
@@ -126,37 +122,29 @@ public final class Broker implements LocalConnector.Sink {
     }
 
     /**
-     * Opens the local socket, starts the overlay and starts the walk to {@code run}. The overlay
-     * runs on the broker thread when it can ({@link Overlay#attach}), else on its own.
+     * Opens the local socket, starts the overlay and starts the walk to {@code run}.
      *
      * @throws IOException when the socket or the overlay cannot be set up (the message says why)
      */
     public void start() throws IOException {
         connector = new LocalConnector(config.localSocket(), config.ownerUid(), config.maxFrameSize(), this);
         connector.start();
+        loop.start();
         if (overlay != null) {
             try {
-                OverlayEvents events = new OverlayEvents();
-                overlayOnLoop = overlay.attach(events);
-                if (!overlayOnLoop) {
-                    overlay.start(events);
-                }
+                overlay.start(new OverlayEvents());
             } catch (IOException e) {
                 connector.close();
                 running = false;
                 throw e;
             }
         }
-        loop.start();
         execute(this::join);
     }
 
     /** Runs {@code task} on the broker thread. */
     public void execute(Runnable task) {
         inbox.add(task);
-        if (overlayOnLoop && Thread.currentThread() != loop) {
-            overlay.wakeup();
-        }
     }
 
     /** Routes a message an endpoint sent (credentials already set by that endpoint). Thread-safe. */
@@ -458,7 +446,6 @@ public final class Broker implements LocalConnector.Sink {
         if (overlay != null) {
             overlay.goodbye();
             overlay.close();
-            overlayOnLoop = false;
         }
         if (states.state().ordinal() < BrokerState.SHUTDOWN.ordinal()) {
             states.move("shutdown", BrokerState.SHUTDOWN);
@@ -491,21 +478,6 @@ public final class Broker implements LocalConnector.Sink {
 
     private void runLoop() {
         while (running) {
-            if (overlayOnLoop) {
-                // At most a batch of tasks between two turns of the overlay, so that a flood of
-                // local requests cannot starve heartbeats; the overlay's callbacks queue tasks.
-                for (int i = 0; i < LOOP_BATCH && running; i++) {
-                    Runnable task = inbox.poll();
-                    if (task == null) {
-                        break;
-                    }
-                    run(task);
-                }
-                if (overlayOnLoop && running) {
-                    overlay.runOnce(inbox.isEmpty() ? 1_000 : 0);
-                }
-                continue;
-            }
             Runnable task;
             try {
                 task = inbox.poll(1, TimeUnit.SECONDS);
@@ -513,17 +485,14 @@ public final class Broker implements LocalConnector.Sink {
                 Thread.currentThread().interrupt();
                 return;
             }
-            if (task != null) {
-                run(task);
+            if (task == null) {
+                continue;
             }
-        }
-    }
-
-    private static void run(Runnable task) {
-        try {
-            task.run();
-        } catch (RuntimeException e) {
-            LOG.error("broker loop task failed: {}", e.toString(), e);
+            try {
+                task.run();
+            } catch (RuntimeException e) {
+                LOG.error("broker loop task failed: {}", e.toString(), e);
+            }
         }
     }
 

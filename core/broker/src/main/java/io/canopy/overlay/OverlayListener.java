@@ -3,8 +3,8 @@ package io.canopy.overlay;
 import io.canopy.message.Message;
 
 /**
- * What the overlay tells its broker. Called on the thread that runs the overlay: its own (the
- * listener hands the work to the broker thread) or the broker's loop ({@link Overlay#attach}).
+ * What the overlay tells its broker. Called on the overlay's thread: implementations hand the
+ * work to the broker thread.
  */
 public interface OverlayListener {
 

@@ -5,7 +5,6 @@ import io.canopy.overlay.OverlayListener;
 import io.canopy.overlay.PeerStatus;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
@@ -19,24 +18,19 @@ final class RecordingListener implements OverlayListener {
     final List<Message> fromChildren = new CopyOnWriteArrayList<>();
     final Map<Integer, PeerStatus> children = new ConcurrentHashMap<>();
     final List<String> childEvents = new CopyOnWriteArrayList<>();
-    /** The names of the threads that called this listener. */
-    final Set<String> threads = ConcurrentHashMap.newKeySet();
 
     @Override
     public void fromParent(Message message) {
-        threads.add(Thread.currentThread().getName());
         fromParent.add(message);
     }
 
     @Override
     public void fromChild(int rank, Message message) {
-        threads.add(Thread.currentThread().getName());
         fromChildren.add(message);
     }
 
     @Override
     public void parentUp(String s) {
-        threads.add(Thread.currentThread().getName());
         parentUp = true;
         parentState = s;
         parentEvents.add("up:" + s);
@@ -44,20 +38,17 @@ final class RecordingListener implements OverlayListener {
 
     @Override
     public void parentState(String s) {
-        threads.add(Thread.currentThread().getName());
         parentState = s;
     }
 
     @Override
     public void parentDown(String why) {
-        threads.add(Thread.currentThread().getName());
         parentUp = false;
         parentEvents.add("down:" + why);
     }
 
     @Override
     public void childStatus(int rank, PeerStatus status, String why) {
-        threads.add(Thread.currentThread().getName());
         children.put(rank, status);
         childEvents.add(rank + ":" + status.label() + ":" + why);
     }

@@ -16,12 +16,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.Queue;
-import java.util.Set;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -167,58 +161,5 @@ class ZmqOverlayTest {
                 }
             }
         }
-    }
-
-    @Test
-    void anAttachedOverlayRunsOnlyOnItsCallersLoopAndClosesThere() throws Exception {
-        int port = freePort();
-        RecordingListener parentSide = new RecordingListener();
-        RecordingListener childSide = new RecordingListener();
-        Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
-        AtomicBoolean stop = new AtomicBoolean();
-        CountDownLatch closed = new CountDownLatch(1);
-        ZmqOverlay parent = overlay(0, port, null, "i1");
-        assertTrue(parent.attach(parentSide));
-        // The loop a broker runs: its own tasks, then a turn of the overlay; bounded by the test.
-        Thread loop = new Thread(() -> {
-            while (!stop.get()) {
-                Runnable t;
-                while ((t = tasks.poll()) != null) {
-                    t.run();
-                }
-                parent.runOnce(1_000);
-            }
-        }, "test-loop");
-        loop.setDaemon(true);
-        loop.start();
-        try (ZmqOverlay child = overlay(1, port, null, "i1")) {
-            child.start(childSide);
-            await().atMost(WAIT).until(() -> parentSide.children.get(1) == PeerStatus.ONLINE);
-            assertTrue(child.sendToParent(Message.request("x.up", 0, 1, new byte[] {1})));
-            await().atMost(WAIT).until(() -> parentSide.fromChildren.size() == 1);
-            // A send from another thread is queued for the loop, and the loop woken to do it.
-            assertTrue(parent.sendToChild(1, Message.request("x.down", 1, 2, new byte[] {2})));
-            await().atMost(WAIT).until(() -> childSide.fromParent.size() == 1);
-            // A send made on the loop thread itself is made there, without the queue.
-            tasks.add(() -> parent.sendToChild(1, Message.request("x.down", 1, 3, new byte[] {3})));
-            parent.wakeup();
-            await().atMost(WAIT).until(() -> childSide.fromParent.size() == 2);
-            assertEquals(Set.of("test-loop"), parentSide.threads);
-
-            tasks.add(() -> {
-                parent.close();
-                closed.countDown();
-            });
-            parent.wakeup();
-            assertTrue(closed.await(WAIT.toSeconds(), TimeUnit.SECONDS));
-            // Closed on the loop thread, at once: the child sees the connection go.
-            await().atMost(WAIT).until(() -> !childSide.parentUp);
-            assertTrue(childSide.parentEvents.stream().anyMatch(e -> e.startsWith("down:")));
-        } finally {
-            stop.set(true);
-            parent.wakeup();
-            loop.join(WAIT.toMillis());
-        }
-        assertFalse(loop.isAlive());
     }
 }

@@ -97,7 +97,7 @@ class ServiceRestartTest {
         assertEquals("FAILED", done.path("result").asText(), done::toString);
         assertEquals(5, done.path("exitcode").asInt(), "the real exit code, reported when the service came back");
         JsonNode still = info(owner, running);
-        assertEquals("RUN", still.path("state").asText(), still::toString);
+        assertEquals("RUN", still.path("state").asText(), () -> still + "\n" + instance.log(1) + "\n" + instance.log(3));
         JsonNode notice = exception(still, "service-restart");
         assertEquals(1, notice.path("severity").asInt(), still::toString);
         List<Long> after = processesWith(MARK);
