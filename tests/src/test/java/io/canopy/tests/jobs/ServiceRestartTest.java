@@ -94,10 +94,10 @@ class ServiceRestartTest {
         }
 
         JsonNode done = waitFor(owner, gated);
-        assertEquals("FAILED", done.path("result").asText(), done::toString);
+        assertEquals("FAILED", done.path("result").asText(), () -> done + "\n" + instance.logs());
         assertEquals(5, done.path("exitcode").asInt(), "the real exit code, reported when the service came back");
         JsonNode still = info(owner, running);
-        assertEquals("RUN", still.path("state").asText(), () -> still + "\n" + instance.log(1) + "\n" + instance.log(3));
+        assertEquals("RUN", still.path("state").asText(), () -> still + "\n" + instance.logs());
         JsonNode notice = exception(still, "service-restart");
         assertEquals(1, notice.path("severity").asInt(), still::toString);
         List<Long> after = processesWith(MARK);
