@@ -120,15 +120,20 @@ public final class MessageCodec {
 
     /** Decodes an envelope body (everything after the total-length prefix), or a ZeroMQ frame. */
     public Message decodeEnvelope(byte[] body) throws CodecException {
-        checkEnvelopeLength(body.length);
-        int headerLength = ByteBuffer.wrap(body, 0, 4).getInt();
-        if (headerLength < 1 || headerLength > body.length - 4) {
+        return decodeEnvelope(body, 0, body.length);
+    }
+
+    /** Decodes the envelope body in {@code buf[off, off + len)}: one message of a batch, say. */
+    public Message decodeEnvelope(byte[] buf, int off, int len) throws CodecException {
+        checkEnvelopeLength(len);
+        int headerLength = ByteBuffer.wrap(buf, off, 4).getInt();
+        if (headerLength < 1 || headerLength > len - 4) {
             throw new CodecException("header length " + Integer.toUnsignedString(headerLength)
-                    + " does not fit in a frame of " + body.length + " bytes");
+                    + " does not fit in a frame of " + len + " bytes");
         }
-        byte[] payload = new byte[body.length - 4 - headerLength];
-        System.arraycopy(body, 4 + headerLength, payload, 0, payload.length);
-        return decode(body, 4, headerLength, payload);
+        byte[] payload = new byte[len - 4 - headerLength];
+        System.arraycopy(buf, off + 4 + headerLength, payload, 0, payload.length);
+        return decode(buf, off + 4, headerLength, payload);
     }
 
     /** Decodes a message from its header frame and payload frame. */

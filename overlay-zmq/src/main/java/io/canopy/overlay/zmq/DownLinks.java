@@ -43,13 +43,16 @@ final class DownLinks {
     private static final class Child {
         final int rank;
         final byte[] identity;
+        /** It said in its hello that it reads batch frames. */
+        final boolean readsBatches;
         long lastHeard;
         long lastSent;
         PeerStatus status = PeerStatus.ONLINE;
 
-        Child(int rank, byte[] identity, long now) {
+        Child(int rank, byte[] identity, boolean readsBatches, long now) {
             this.rank = rank;
             this.identity = identity;
+            this.readsBatches = readsBatches;
             this.lastHeard = now;
             this.lastSent = now;
         }
@@ -153,6 +156,21 @@ final class DownLinks {
         return true;
     }
 
+    /** Sends {@code ms} to a child in order, batched if it reads batches; false (and the child lost) as {@link #send}. */
+    boolean sendAll(int rank, List<Message> ms) {
+        Child c = byRank.get(rank);
+        if (c == null) {
+            return false;
+        }
+        if (!frames.sendAll(socket, c.identity, ms, c.readsBatches)) {
+            mark(c, PeerStatus.LOST, "its connection dropped without a goodbye");
+            forget(c);
+            return false;
+        }
+        c.lastSent = System.nanoTime();
+        return true;
+    }
+
     void announce(String state) {
         for (Child c : List.copyOf(byRank.values())) {
             send(c.rank, Frames.control(Control.STATE, Map.of("state", state)));
@@ -208,19 +226,21 @@ final class DownLinks {
                 continue;
             }
             byte[] identity = parts.get(0);
-            Message m;
+            List<Message> ms;
             try {
-                m = frames.decode(parts.get(1));
+                ms = frames.decodeAll(parts.get(1));
             } catch (CodecException e) {
                 rare.log(Level.WARN, "decode", "overlay: dropped an unreadable message from peer "
                         + printable(identity) + ": " + e.getMessage());
                 continue;
             }
-            try {
-                handle(identity, m);
-            } catch (RpcException e) {
-                rare.log(Level.WARN, "payload", "overlay: dropped a control message with a bad body from "
-                        + printable(identity) + ": " + e.getMessage());
+            for (Message m : ms) {
+                try {
+                    handle(identity, m);
+                } catch (RpcException e) {
+                    rare.log(Level.WARN, "payload", "overlay: dropped a control message with a bad body from "
+                            + printable(identity) + ": " + e.getMessage());
+                }
             }
         }
     }
@@ -286,14 +306,14 @@ final class DownLinks {
             forget(old);
         }
         if (old == null || !java.util.Arrays.equals(old.identity, identity)) {
-            Child c = new Child(rank, identity, now);
+            Child c = new Child(rank, identity, h.path("batch").asBoolean(false), now);
             byRank.put(rank, c);
             byIdentity.put(ByteBuffer.wrap(identity), c);
             c.status = PeerStatus.OFFLINE;
             mark(c, PeerStatus.ONLINE, null);
         }
         frames.send(socket, identity, Frames.control(Control.HELLO_OK,
-                Map.of("state", listener.stateForHello(), "rank", t.rank())));
+                Map.of("state", listener.stateForHello(), "rank", t.rank(), "batch", true)));
     }
 
     private void mark(Child c, PeerStatus s, String why) {

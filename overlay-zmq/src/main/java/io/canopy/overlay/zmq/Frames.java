@@ -4,17 +4,33 @@ import io.canopy.codec.CodecException;
 import io.canopy.codec.MessageCodec;
 import io.canopy.message.Message;
 import io.canopy.module.Payloads;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.zeromq.ZMQ;
 
 /**
  * Reads and writes messages as ZeroMQ frames: one frame per message (header and payload, see
- * {@link MessageCodec#encodeFrame}), behind the peer's identity frame on the ROUTER side. Anything
- * else on the wire is refused with a reason.
+ * {@link MessageCodec#encodeFrame}), or a batch frame carrying several messages for a peer that
+ * reads batches, behind the peer's identity frame on the ROUTER side. Anything else on the wire is
+ * refused with a reason. Used on the overlay thread only (it reuses one batch buffer).
  */
 final class Frames {
+    /**
+     * First byte of a batch frame. A one-message frame starts with the high byte of its header
+     * length, which is below 0x80 for any header a codec accepts, so the two never meet.
+     */
+    static final byte BATCH = (byte) 0xCB;
+    /**
+     * Largest batch frame, in bytes: below the ZMQ_MAXMSGSIZE of every peer ({@link #maxZmqFrame}
+     * is at least 64 KiB plus 64 bytes whatever its maximum frame size), so that a batch never gets
+     * a connection dropped, and small enough that building one adds no noticeable latency.
+     */
+    static final int MAX_BATCH = 64 * 1024;
+
     private final MessageCodec codec;
+    private final ByteBuffer batch = ByteBuffer.allocate(MAX_BATCH);
 
     Frames(MessageCodec codec) {
         this.codec = codec;
@@ -67,11 +83,91 @@ final class Frames {
     }
 
     /**
+     * The messages in {@code frame}, in order: the one it holds, or every message of a batch
+     * ({@link #BATCH}, then envelopes back to back, each its total length and body as on the
+     * local socket). A batch with any bad envelope is refused whole.
+     */
+    List<Message> decodeAll(byte[] frame) throws CodecException {
+        if (frame == null || frame.length == 0 || frame[0] != BATCH) {
+            return List.of(decode(frame));
+        }
+        List<Message> out = new ArrayList<>();
+        ByteBuffer in = ByteBuffer.wrap(frame, 1, frame.length - 1);
+        while (in.hasRemaining()) {
+            if (in.remaining() < 4) {
+                throw new CodecException("batch: " + in.remaining() + " stray bytes after message " + out.size());
+            }
+            int length = in.getInt();
+            if (length < 0 || length > in.remaining()) {
+                throw new CodecException("batch: message " + (out.size() + 1) + " announces "
+                        + Integer.toUnsignedString(length) + " bytes, " + in.remaining() + " are left");
+            }
+            out.add(codec.decodeEnvelope(frame, in.position(), length));
+            in.position(in.position() + length);
+        }
+        if (out.size() < 2) {
+            throw new CodecException("batch of " + out.size() + " messages (a batch carries at least 2)");
+        }
+        return out;
+    }
+
+    /**
      * Sends {@code m} (after {@code identity}, when not null); false when ZeroMQ refused, e.g.
      * EHOSTUNREACH from a ROUTER whose peer has gone, or EAGAIN from a DEALER with no connection.
      */
     boolean send(ZMQ.Socket socket, byte[] identity, Message m) {
-        byte[] frame = codec.encodeFrame(m);
+        return sendFrame(socket, identity, codec.encodeFrame(m));
+    }
+
+    /**
+     * Sends {@code ms} in order: in batch frames of up to {@link #MAX_BATCH} bytes when the peer
+     * reads batches (it said so when it joined), else one frame each. A message too large for a
+     * batch, or alone, goes in a frame of its own. False at the first refusal, and nothing after
+     * it is sent.
+     */
+    boolean sendAll(ZMQ.Socket socket, byte[] identity, List<Message> ms, boolean peerReadsBatches) {
+        if (!peerReadsBatches || ms.size() == 1) {
+            for (Message m : ms) {
+                if (!send(socket, identity, m)) {
+                    return false;
+                }
+            }
+            return true;
+        }
+        batch.clear().put(BATCH);
+        byte[] only = null;
+        int held = 0;
+        for (Message m : ms) {
+            byte[] frame = codec.encodeFrame(m);
+            if (1 + 4 + frame.length > MAX_BATCH) {
+                if (!flushBatch(socket, identity, held, only) || !sendFrame(socket, identity, frame)) {
+                    return false;
+                }
+                held = 0;
+                continue;
+            }
+            if (batch.remaining() < 4 + frame.length) {
+                if (!flushBatch(socket, identity, held, only)) {
+                    return false;
+                }
+                held = 0;
+            }
+            batch.putInt(frame.length).put(frame);
+            only = frame;
+            held++;
+        }
+        return flushBatch(socket, identity, held, only);
+    }
+
+    /** Sends the batch being built ({@code last} alone when it holds one message) and starts a new one. */
+    private boolean flushBatch(ZMQ.Socket socket, byte[] identity, int held, byte[] last) {
+        boolean sent = held == 0
+                || sendFrame(socket, identity, held == 1 ? last : Arrays.copyOf(batch.array(), batch.position()));
+        batch.clear().put(BATCH);
+        return sent;
+    }
+
+    private static boolean sendFrame(ZMQ.Socket socket, byte[] identity, byte[] frame) {
         try {
             if (identity != null && !socket.send(identity, ZMQ.SNDMORE | ZMQ.DONTWAIT)) {
                 return false;

@@ -48,6 +48,8 @@ final class UpLink {
     private long lastHeard;
     private long lastSent;
     private volatile boolean up;
+    /** The parent said in its hello-ok that it reads batch frames. */
+    private boolean parentReadsBatches;
 
     UpLink(ZContext ctx, OverlaySettings settings, Frames frames, OverlayListener listener, Runnable socketsChanged) {
         this.ctx = ctx;
@@ -75,6 +77,18 @@ final class UpLink {
             return false;
         }
         if (!frames.send(socket, null, m)) {
+            return false;
+        }
+        lastSent = System.nanoTime();
+        return true;
+    }
+
+    /** Sends {@code ms} to the parent in order, batched if it reads batches; false as {@link #send}. */
+    boolean sendAll(List<Message> ms) {
+        if (state != State.UP) {
+            return false;
+        }
+        if (!frames.sendAll(socket, null, ms, parentReadsBatches)) {
             return false;
         }
         lastSent = System.nanoTime();
@@ -118,10 +132,20 @@ final class UpLink {
                         + " frames from the parent (expected 1)");
                 continue;
             }
+            List<Message> ms;
             try {
-                handle(frames.decode(parts.get(0)));
-            } catch (CodecException | RpcException e) {
+                ms = frames.decodeAll(parts.get(0));
+            } catch (CodecException e) {
                 rare.log(Level.WARN, "decode", "overlay: dropped an unreadable message from the parent: " + e.getMessage());
+                continue;
+            }
+            for (Message m : ms) {
+                try {
+                    handle(m);
+                } catch (RpcException e) {
+                    rare.log(Level.WARN, "decode", "overlay: dropped a control message with a bad body from the parent: "
+                            + e.getMessage());
+                }
             }
         }
     }
@@ -159,13 +183,15 @@ final class UpLink {
         switch (m.topic()) {
             case Control.HELLO_OK -> {
                 if (state != State.UP) {
+                    var body = Payloads.tree(m.payload());
                     state = State.UP;
                     up = true;
+                    parentReadsBatches = body.path("batch").asBoolean(false);
                     backoff = MIN_BACKOFF;
                     lastSent = now;
                     rare.reset("refused");
                     LOG.info("overlay: joined parent {} (rank {})", parentHost(), settings.topology().parent());
-                    listener.parentUp(Payloads.tree(m.payload()).path("state").asText("unknown"));
+                    listener.parentUp(body.path("state").asText("unknown"));
                 }
             }
             case Control.HELLO_REFUSED -> {
@@ -222,7 +248,7 @@ final class UpLink {
         Topology t = settings.topology();
         boolean sent = frames.send(socket, null, Frames.control(Control.HELLO, Map.of(
                 "rank", t.rank(), "host", t.host(t.rank()), "version", Message.PROTOCOL_VERSION,
-                "instance", settings.instanceId(), "uuid", uuid)));
+                "instance", settings.instanceId(), "uuid", uuid, "batch", true)));
         if (!sent) {
             rare.log(Level.INFO, "waiting", "overlay: waiting for parent " + parentHost() + " (rank "
                     + t.parent() + ") at " + settings.parentUri());

@@ -8,6 +8,10 @@ import io.canopy.overlay.PeerStatus;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.Pipe;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -20,15 +24,31 @@ import org.zeromq.ZMQ;
  * The TBON over ZeroMQ: a ROUTER bound for the children ({@link DownLinks}), a DEALER to the
  * parent ({@link UpLink}), and, with a certificate, CURVE on both plus a ZAP handler admitting
  * only the instance's key. One thread owns every socket; the broker hands it work through a queue
- * and a wake-up pipe, so no socket is ever touched by two threads.
+ * and a wake-up pipe, so no socket is ever touched by two threads. Messages queued for the same
+ * peer while the thread was busy leave together, in one batch frame where the peer reads them
+ * (one CURVE seal and one ZeroMQ frame for many messages: see docs/wire-protocol.md).
  */
 public final class ZmqOverlay implements Overlay {
     private static final Logger LOG = LogManager.getLogger(ZmqOverlay.class);
+    /** Most queued items taken per wake-up, so that a flood of sends never starves the sockets' reads. */
+    private static final int MAX_DRAIN = 4096;
+
+    /** Something the overlay thread is asked to do, in the order asked. */
+    private sealed interface Work permits ToParent, ToChild, Task {}
+
+    private record ToParent(Message message) implements Work {}
+
+    private record ToChild(int rank, Message message) implements Work {}
+
+    private record Task(Runnable run) implements Work {}
 
     private final OverlaySettings settings;
     private final Frames frames;
     private final ZContext ctx = new ZContext(1);
-    private final Queue<Runnable> commands = new ConcurrentLinkedQueue<>();
+    private final Queue<Work> work = new ConcurrentLinkedQueue<>();
+    private final List<Message> toParent = new ArrayList<>();
+    private final Map<Integer, List<Message>> toChildren = new LinkedHashMap<>();
+    private boolean workLeft;
     private final AtomicBoolean wakePending = new AtomicBoolean();
     private Pipe wake;
     private Thread io;
@@ -69,7 +89,7 @@ public final class ZmqOverlay implements Overlay {
         if (up == null || !up.isUp()) {
             return false;
         }
-        submit(() -> up.send(message));
+        submit(new ToParent(message));
         return true;
     }
 
@@ -82,28 +102,28 @@ public final class ZmqOverlay implements Overlay {
         if (s != PeerStatus.ONLINE && s != PeerStatus.TORPID) {
             return false;
         }
-        submit(() -> down.send(rank, message));
+        submit(new ToChild(rank, message));
         return true;
     }
 
     @Override
     public void announceState(String state) {
         if (down != null) {
-            submit(() -> down.announce(state));
+            submit(new Task(() -> down.announce(state)));
         }
     }
 
     @Override
     public void disconnectChild(int rank, String reason) {
         if (down != null) {
-            submit(() -> down.disconnect(rank, reason));
+            submit(new Task(() -> down.disconnect(rank, reason)));
         }
     }
 
     @Override
     public void goodbye() {
         if (up != null) {
-            submit(up::goodbye);
+            submit(new Task(up::goodbye));
         }
     }
 
@@ -113,7 +133,7 @@ public final class ZmqOverlay implements Overlay {
         if (!running) {
             return;
         }
-        submit(() -> running = false);
+        submit(new Task(() -> running = false));
         try {
             io.join(5_000);
         } catch (InterruptedException e) {
@@ -121,8 +141,8 @@ public final class ZmqOverlay implements Overlay {
         }
     }
 
-    private void submit(Runnable command) {
-        commands.add(command);
+    private void submit(Work w) {
+        work.add(w);
         if (wakePending.compareAndSet(false, true)) {
             try {
                 wake.sink().write(ByteBuffer.wrap(new byte[] {1}));
@@ -165,7 +185,7 @@ public final class ZmqOverlay implements Overlay {
                 if (down != null) {
                     deadline = Math.min(deadline, down.nextDeadline(now));
                 }
-                long waitMs = Math.max(0, (deadline - now) / 1_000_000L);
+                long waitMs = workLeft ? 0 : Math.max(0, (deadline - now) / 1_000_000L);
                 poller.poll(waitMs);
                 try {
                     serviceOnce(drain);
@@ -197,10 +217,7 @@ public final class ZmqOverlay implements Overlay {
             while (wake.source().read(drain) > 0) {
                 drain.clear();
             }
-            Runnable c;
-            while ((c = commands.poll()) != null) {
-                c.run();
-            }
+            drainWork();
             // Every socket is read whenever the loop wakes, not only those the poller flagged: a
             // ZeroMQ socket's wake-up is edge-triggered, and one consumed by another call (a send
             // on the same socket, say) left a ZAP request unanswered until the client's 30 s
@@ -225,6 +242,42 @@ public final class ZmqOverlay implements Overlay {
         }
         if (down != null) {
             down.tick(now);
+        }
+    }
+
+    /**
+     * Carries out what was queued, in order: messages are gathered per peer and sent together
+     * ({@link UpLink#sendAll}, {@link DownLinks#sendAll}) before any other task runs, so that a
+     * goodbye, say, still follows the messages queued before it.
+     */
+    private void drainWork() {
+        Work w;
+        int taken = 0;
+        while (taken < MAX_DRAIN && (w = work.poll()) != null) {
+            taken++;
+            if (w instanceof ToParent p) {
+                toParent.add(p.message());
+            } else if (w instanceof ToChild c) {
+                toChildren.computeIfAbsent(c.rank(), r -> new ArrayList<>()).add(c.message());
+            } else {
+                sendGathered();
+                ((Task) w).run().run();
+            }
+        }
+        sendGathered();
+        workLeft = !work.isEmpty();
+    }
+
+    private void sendGathered() {
+        if (!toParent.isEmpty()) {
+            up.sendAll(toParent);
+            toParent.clear();
+        }
+        if (!toChildren.isEmpty()) {
+            for (Map.Entry<Integer, List<Message>> e : toChildren.entrySet()) {
+                down.sendAll(e.getKey(), e.getValue());
+            }
+            toChildren.clear();
         }
     }
 }

@@ -16,8 +16,13 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
+import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.zeromq.SocketType;
+import org.zeromq.ZContext;
+import org.zeromq.ZMQ;
 
 /** Two overlays in one process over loopback TCP: hello, messages, goodbye, refusal, loss. */
 @Timeout(60)
@@ -160,6 +165,68 @@ class ZmqOverlayTest {
                     s.close();
                 }
             }
+        }
+    }
+
+    /** A burst larger than any batch crosses both ways complete and in order (batch frames form under it). */
+    @Test
+    void aBurstOfMessagesArrivesCompleteAndInOrderBothWays() throws Exception {
+        int port = freePort();
+        RecordingListener childSide = new RecordingListener();
+        RecordingListener parentSide = new RecordingListener();
+        int n = 20_000;
+        try (ZmqOverlay parent = overlay(0, port, null, "i1"); ZmqOverlay child = overlay(1, port, null, "i1")) {
+            parent.start(parentSide);
+            child.start(childSide);
+            await().atMost(WAIT).until(() -> childSide.parentUp);
+            await().atMost(WAIT).until(() -> parentSide.children.get(1) == PeerStatus.ONLINE);
+            for (int i = 1; i <= n; i++) {
+                assertTrue(child.sendToParent(Message.request("x.up", 0, i, new byte[40])));
+                assertTrue(parent.sendToChild(1, Message.request("x.down", 1, i, new byte[40])));
+            }
+            await().atMost(WAIT).until(() -> parentSide.fromChildren.size() == n && childSide.fromParent.size() == n);
+            List<Long> expected = LongStream.rangeClosed(1, n).boxed().toList();
+            assertEquals(expected, parentSide.fromChildren.stream().map(Message::matchtag).toList());
+            assertEquals(expected, childSide.fromParent.stream().map(Message::matchtag).toList());
+            assertEquals(PeerStatus.ONLINE, parentSide.children.get(1));
+        }
+    }
+
+    /**
+     * A child that did not say it reads batch frames (a broker from before them) gets one frame
+     * per message, however many wait for it at once.
+     */
+    @Test
+    void aChildThatDoesNotReadBatchesGetsOneFramePerMessage() throws Exception {
+        int port = freePort();
+        RecordingListener parentSide = new RecordingListener();
+        Frames frames = new Frames(new MessageCodec());
+        try (ZmqOverlay parent = overlay(0, port, null, "i1"); ZContext ctx = new ZContext(1)) {
+            parent.start(parentSide);
+            ZMQ.Socket old = ctx.createSocket(SocketType.DEALER);
+            old.setIdentity("r1-old".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            old.connect("tcp://127.0.0.1:" + port);
+            assertTrue(frames.send(old, null, Frames.control(Control.HELLO, Map.of("rank", 1, "host", "test1",
+                    "version", Message.PROTOCOL_VERSION, "instance", "i1", "uuid", "old"))));
+            old.setReceiveTimeOut((int) WAIT.toMillis());
+            Message ok = frames.decode(old.recv(0));
+            assertEquals(Control.HELLO_OK, ok.topic());
+            await().atMost(WAIT).until(() -> parentSide.children.get(1) == PeerStatus.ONLINE);
+            int n = 2_000;
+            for (int i = 1; i <= n; i++) {
+                assertTrue(parent.sendToChild(1, Message.request("x.down", 1, i, new byte[40])));
+            }
+            List<Long> tags = new ArrayList<>();
+            while (tags.size() < n) {
+                byte[] frame = old.recv(0);
+                assertTrue(frame != null, "only " + tags.size() + " of " + n + " messages arrived");
+                assertTrue(frame[0] != Frames.BATCH, "a batch frame sent to a child that does not read them");
+                Message m = frames.decode(frame);
+                if (m.type() != io.canopy.message.MessageType.CONTROL) {
+                    tags.add(m.matchtag());
+                }
+            }
+            assertEquals(LongStream.rangeClosed(1, n).boxed().toList(), tags);
         }
     }
 }

@@ -282,7 +282,7 @@ class SecurityTest {
     /**
      * Three libzmq DEALERs: one without CURVE, one with a stranger's keys, one with the instance's
      * keys that sends frames no broker would (wrong counts, random bytes, empty, header lengths past
-     * the frame, 1 MiB).
+     * the frame, batch frames that are empty, random or announce lengths past their end, 1 MiB).
      */
     private static final String PYTHON_GARBAGE = """
             import os, re, sys, time, zmq
@@ -304,6 +304,10 @@ class SecurityTest {
             insider.send(b'')
             insider.send(b'\\x00\\x00\\x00\\x40\\x9d\\x43\\x01' + os.urandom(20))
             insider.send(b'\\xff\\xff\\xff\\xff' + os.urandom(20))
+            insider.send(b'\\xcb')
+            insider.send(b'\\xcb' + os.urandom(60))
+            insider.send(b'\\xcb\\x00\\x00\\x00\\x0a\\x00\\x00\\x00\\x40\\x9d\\x43' + os.urandom(20))
+            insider.send(b'\\xcb\\xff\\xff\\xff\\xff' + os.urandom(8))
             insider.send_multipart([os.urandom(10), os.urandom(10)])
             insider.send_multipart([b'\\x43' + os.urandom(50), os.urandom(5)])
             insider.send_multipart([os.urandom(5)] * 40)
