@@ -37,6 +37,8 @@ import org.apache.logging.log4j.Logger;
  */
 public final class Broker implements LocalConnector.Sink {
     private static final Logger LOG = LogManager.getLogger(Broker.class);
+    /** Most tasks run as one burst of sends for the overlay ({@link #runLoop}). */
+    private static final int BURST = 64;
 
     private final BrokerConfig config;
     private final LogRing logRing;
@@ -476,6 +478,11 @@ public final class Broker implements LocalConnector.Sink {
         }
     }
 
+    /**
+     * Takes tasks as they come. The tasks found waiting together (up to {@link #BURST}) run as one
+     * burst for the overlay: what they send leaves together when the burst ends, one wake-up of
+     * the overlay thread and batch frames rather than one wake-up a message.
+     */
     private void runLoop() {
         while (running) {
             Runnable task;
@@ -488,44 +495,80 @@ public final class Broker implements LocalConnector.Sink {
             if (task == null) {
                 continue;
             }
+            if (overlay != null) {
+                overlay.beginBurst();
+            }
             try {
-                task.run();
-            } catch (RuntimeException e) {
-                LOG.error("broker loop task failed: {}", e.toString(), e);
+                int ran = 0;
+                do {
+                    runTask(task);
+                } while (++ran < BURST && (task = inbox.poll()) != null);
+            } finally {
+                if (overlay != null) {
+                    overlay.endBurst();
+                }
             }
         }
     }
 
-    /** What the overlay reports, handed to the broker thread. */
+    private static void runTask(Runnable task) {
+        try {
+            task.run();
+        } catch (RuntimeException e) {
+            LOG.error("broker loop task failed: {}", e.toString(), e);
+        }
+    }
+
+    /**
+     * What the overlay reports, handed to the broker thread: everything one wake-up of the overlay
+     * thread brought goes over as one task (one wake-up of the broker thread), in order.
+     */
     private final class OverlayEvents implements OverlayListener {
+        /** Touched by the overlay thread only. */
+        private List<Runnable> round = new ArrayList<>();
+
+        private void later(Runnable report) {
+            round.add(report);
+        }
+
+        @Override
+        public void endOfRound() {
+            if (round.isEmpty()) {
+                return;
+            }
+            List<Runnable> reports = round;
+            round = new ArrayList<>();
+            execute(reports.size() == 1 ? reports.get(0) : () -> reports.forEach(Broker::runTask));
+        }
+
         @Override
         public void fromParent(Message message) {
-            execute(() -> router.fromPeer("p", message));
+            later(() -> router.fromPeer("p", message));
         }
 
         @Override
         public void fromChild(int rank, Message message) {
-            execute(() -> router.fromPeer("t" + rank, message));
+            later(() -> router.fromPeer("t" + rank, message));
         }
 
         @Override
         public void parentUp(String parentState) {
-            execute(() -> onParentUp(parentState));
+            later(() -> onParentUp(parentState));
         }
 
         @Override
         public void parentState(String state) {
-            execute(() -> onParentState(state));
+            later(() -> onParentState(state));
         }
 
         @Override
         public void parentDown(String why) {
-            execute(() -> onParentDown(why));
+            later(() -> onParentDown(why));
         }
 
         @Override
         public void childStatus(int rank, PeerStatus status, String why) {
-            execute(() -> onChildStatus(rank, status, why));
+            later(() -> onChildStatus(rank, status, why));
         }
 
         @Override

@@ -34,6 +34,16 @@ public interface Overlay extends AutoCloseable {
     /** Says goodbye to the parent (so it marks this broker offline, not lost). */
     void goodbye();
 
+    /**
+     * Starts a burst of sends from the calling thread (the broker thread, when it wakes to a queue
+     * of tasks): until {@link #endBurst}, the overlay may hold the calling thread's sends, to wake
+     * its own thread once and send them together. Sends from other threads are not held.
+     */
+    default void beginBurst() {}
+
+    /** Ends the burst the calling thread began: whatever was held leaves now. */
+    default void endBurst() {}
+
     @Override
     void close();
 }

@@ -31,4 +31,12 @@ public interface OverlayListener {
      * the broker is past init.
      */
     String stateForHello();
+
+    /**
+     * Ends one round of reports: the overlay calls this after every wake-up of its thread in which
+     * it may have called the methods above, so a listener that queues reports for another thread
+     * can hand over a whole round (often many messages) in one go instead of waking that thread
+     * once a message. Reports must still be handed over in the order they came.
+     */
+    default void endOfRound() {}
 }

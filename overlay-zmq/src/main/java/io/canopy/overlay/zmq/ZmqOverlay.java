@@ -49,6 +49,11 @@ public final class ZmqOverlay implements Overlay {
     private final List<Message> toParent = new ArrayList<>();
     private final Map<Integer, List<Message>> toChildren = new LinkedHashMap<>();
     private boolean workLeft;
+    /** The thread in a burst ({@link #beginBurst}): its sends do not wake the overlay thread until it ends. */
+    private volatile Thread burstThread;
+    /** Written and read by the burst thread only: it queued work without waking the overlay thread. */
+    private boolean wakeHeld;
+    private OverlayListener listener;
     private final AtomicBoolean wakePending = new AtomicBoolean();
     private Pipe wake;
     private Thread io;
@@ -65,6 +70,7 @@ public final class ZmqOverlay implements Overlay {
 
     @Override
     public void start(OverlayListener listener) throws IOException {
+        this.listener = listener;
         ctx.setLinger(5);
         if (settings.cert() != null && !settings.topology().children().isEmpty()) {
             zap = new ZapHandler(ctx, settings.cert().publicKeyBytes());
@@ -127,13 +133,31 @@ public final class ZmqOverlay implements Overlay {
         }
     }
 
+    @Override
+    public void beginBurst() {
+        burstThread = Thread.currentThread();
+    }
+
+    @Override
+    public void endBurst() {
+        if (burstThread != Thread.currentThread()) {
+            return;
+        }
+        burstThread = null;
+        if (wakeHeld) {
+            wakeHeld = false;
+            wake();
+        }
+    }
+
     /** Stops the thread after it has sent what was queued (a goodbye, say), and closes every socket. */
     @Override
     public void close() {
         if (!running) {
             return;
         }
-        submit(new Task(() -> running = false));
+        work.add(new Task(() -> running = false));
+        wake(); // even inside a burst: this thread now waits for the overlay thread to end
         try {
             io.join(5_000);
         } catch (InterruptedException e) {
@@ -143,6 +167,17 @@ public final class ZmqOverlay implements Overlay {
 
     private void submit(Work w) {
         work.add(w);
+        if (burstThread == Thread.currentThread()) {
+            wakeHeld = true; // sent with the rest of the burst, or sooner if this thread wakes anyway
+            return;
+        }
+        wake();
+    }
+
+    private void wake() {
+        if (!running) {
+            return;
+        }
         if (wakePending.compareAndSet(false, true)) {
             try {
                 wake.sink().write(ByteBuffer.wrap(new byte[] {1}));
@@ -243,6 +278,7 @@ public final class ZmqOverlay implements Overlay {
         if (down != null) {
             down.tick(now);
         }
+        listener.endOfRound();
     }
 
     /**

@@ -18,14 +18,18 @@ final class RecordingListener implements OverlayListener {
     final List<Message> fromChildren = new CopyOnWriteArrayList<>();
     final Map<Integer, PeerStatus> children = new ConcurrentHashMap<>();
     final List<String> childEvents = new CopyOnWriteArrayList<>();
+    /** Reports since the last end of a round (0 after every {@link #endOfRound}). */
+    final java.util.concurrent.atomic.AtomicInteger sinceRoundEnd = new java.util.concurrent.atomic.AtomicInteger();
 
     @Override
     public void fromParent(Message message) {
+        sinceRoundEnd.incrementAndGet();
         fromParent.add(message);
     }
 
     @Override
     public void fromChild(int rank, Message message) {
+        sinceRoundEnd.incrementAndGet();
         fromChildren.add(message);
     }
 
@@ -56,5 +60,10 @@ final class RecordingListener implements OverlayListener {
     @Override
     public String stateForHello() {
         return state;
+    }
+
+    @Override
+    public void endOfRound() {
+        sinceRoundEnd.set(0);
     }
 }

@@ -36,10 +36,14 @@ class ZmqOverlayTest {
     }
 
     private static ZmqOverlay overlay(int rank, int port, CurveCertificate cert, String instance) {
+        return overlay(rank, port, cert, instance, Duration.ofMillis(200));
+    }
+
+    private static ZmqOverlay overlay(int rank, int port, CurveCertificate cert, String instance, Duration keepalive) {
         FanoutTopology t = new FanoutTopology(rank, 2, 2);
         String uri = "tcp://127.0.0.1:" + port;
         return new ZmqOverlay(new OverlaySettings(t, rank == 0 ? uri : null, rank == 0 ? null : uri,
-                Duration.ofMillis(200), Duration.ofMillis(800), Duration.ofMillis(1600), cert, instance),
+                keepalive, keepalive.multipliedBy(4), keepalive.multipliedBy(8), cert, instance),
                 MessageCodec.DEFAULT_MAX_FRAME);
     }
 
@@ -227,6 +231,44 @@ class ZmqOverlayTest {
                 }
             }
             assertEquals(LongStream.rangeClosed(1, n).boxed().toList(), tags);
+        }
+    }
+
+    /**
+     * Sends made in a burst all leave, in order, once it ends, and a send from another thread
+     * during a burst is delivered too (keepalive 20 s: no heartbeat is due to carry them); every
+     * round of reports the listener gets is closed by an end of round, which is what lets a
+     * broker hand a whole round to its own thread at once.
+     */
+    @Test
+    void aBurstLeavesWhenItEndsAndEveryRoundOfReportsIsClosed() throws Exception {
+        int port = freePort();
+        RecordingListener childSide = new RecordingListener();
+        RecordingListener parentSide = new RecordingListener();
+        Duration quiet = Duration.ofSeconds(20);
+        try (ZmqOverlay parent = overlay(0, port, null, "i1", quiet); ZmqOverlay child = overlay(1, port, null, "i1", quiet)) {
+            parent.start(parentSide);
+            child.start(childSide);
+            await().atMost(WAIT).until(() -> childSide.parentUp);
+            await().atMost(WAIT).until(() -> parentSide.children.get(1) == PeerStatus.ONLINE);
+            int n = 500;
+            child.beginBurst();
+            for (int i = 1; i <= n; i++) {
+                assertTrue(child.sendToParent(Message.request("x.burst", 0, i, new byte[8])));
+            }
+            child.endBurst();
+            await().atMost(WAIT).until(() -> parentSide.fromChildren.size() == n);
+            assertEquals(LongStream.rangeClosed(1, n).boxed().toList(),
+                    parentSide.fromChildren.stream().map(Message::matchtag).toList());
+            await().atMost(WAIT).until(() -> parentSide.sinceRoundEnd.get() == 0);
+
+            child.beginBurst();
+            Thread other = new Thread(() -> child.sendToParent(Message.request("x.other", 0, n + 1, new byte[0])));
+            other.start();
+            other.join(WAIT.toMillis());
+            await().atMost(WAIT).until(() -> parentSide.fromChildren.size() == n + 1);
+            child.endBurst();
+            await().atMost(WAIT).until(() -> parentSide.sinceRoundEnd.get() == 0);
         }
     }
 }
