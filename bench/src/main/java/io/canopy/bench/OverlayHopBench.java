@@ -34,7 +34,8 @@ import java.util.concurrent.TimeUnit;
  * <p>Usage: {@code java -cp bench/target/benchmarks.jar io.canopy.bench.OverlayHopBench [ROUNDS]}.
  */
 public final class OverlayHopBench {
-    private static final int WINDOW = 256;
+    /** Requests in flight ({@code -Dbench.window}, default 256). */
+    private static final int WINDOW = Integer.getInteger("bench.window", 256);
 
     public static void main(String[] args) throws Exception {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 3;
@@ -51,8 +52,9 @@ public final class OverlayHopBench {
                 double echo = TreeBench.rawZmqEcho(curve, count / 2);
                 double hop = hop(curve, count / 2);
                 System.out.printf(Locale.ROOT, "%s round %d: raw JeroMQ one-way %.0f msg/s, round trips %.0f req/s (%.1f%% of "
-                        + "one-way); overlay hop %.0f req/s = %.1f%% of one-way, %.1f%% of raw round trips%n",
-                        curve ? "CURVE" : "plain", r + 1, raw, echo, 100 * echo / raw, hop, 100 * hop / raw, 100 * hop / echo);
+                        + "one-way, %d in flight); overlay hop %.0f req/s (%d in flight) = %.1f%% of one-way, %.1f%% of raw round trips%n",
+                        curve ? "CURVE" : "plain", r + 1, raw, echo, 100 * echo / raw, TreeBench.ECHO_WINDOW, hop, WINDOW,
+                        100 * hop / raw, 100 * hop / echo);
             }
         }
         System.exit(0);

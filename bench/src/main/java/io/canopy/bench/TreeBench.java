@@ -37,6 +37,9 @@ import org.zeromq.ZMQ;
  * parts {@code zmq forward deep event big loss checkpoint} (default: all). Every wait is bounded.
  */
 public final class TreeBench {
+    /** Requests in flight in the raw JeroMQ round trips ({@code -Dbench.echoWindow}, default 256). */
+    static final int ECHO_WINDOW = Integer.getInteger("bench.echoWindow", 256);
+
     private static final Duration CALL = Duration.ofSeconds(30);
 
     public static void main(String[] args) throws Exception {
@@ -164,7 +167,7 @@ public final class TreeBench {
             long t0 = System.nanoTime();
             int sent = 0;
             for (int received = 0; received < count; received++) {
-                while (sent < count && sent - received < 256) {
+                while (sent < count && sent - received < ECHO_WINDOW) {
                     dealer.send(payload);
                     sent++;
                 }
@@ -174,22 +177,30 @@ public final class TreeBench {
             }
             double rate = count / ((System.nanoTime() - t0) / 1e9);
             echo.join(30_000);
-            System.out.printf(Locale.ROOT, "raw JeroMQ DEALER->ROUTER->DEALER round trips %s, 256 in flight: %.0f req/s%n",
-                    curve ? "CURVE" : "plain", rate);
+            System.out.printf(Locale.ROOT, "raw JeroMQ DEALER->ROUTER->DEALER round trips %s, %d in flight: %.0f req/s%n",
+                    curve ? "CURVE" : "plain", ECHO_WINDOW, rate);
             return rate;
         }
     }
 
-    /** Pipelined broker.ping from a client on rank 1 to rank 0 (one overlay hop each way). */
+    /**
+     * Pipelined broker.ping from a client on rank 1 to rank 0 (one overlay hop each way), once for
+     * each number of requests in flight in {@code -Dbench.forward.windows} (default 256 and 4096):
+     * on a machine where every hand-off between threads costs tens of microseconds, the rate with
+     * few in flight is bound by latency, not by what the brokers can do.
+     */
     static void forward(boolean curve, Double baseline) throws Exception {
         try (TestInstance in = TestInstance.start(TestInstance.Options.of(2).curve(curve)
                 .brokerArgs(List.of("--no-modules")).timeout(Duration.ofSeconds(120)));
                 CanopyClient c = CanopyClient.connect(in.socket(1))) {
             pipelined(c, 0, 20_000, 256); // warm up
-            double rate = pipelined(c, 0, Integer.getInteger("bench.forward.count", curve ? 50_000 : 100_000), 256);
-            System.out.printf(Locale.ROOT, "forwarded one hop (%s): %.0f req/s pipelined%s%n", curve ? "CURVE" : "plain",
-                    rate, baseline == null ? "" : String.format(Locale.ROOT, " = %.1f%% of raw JeroMQ (%.0f msg/s); target 40%%",
-                            100 * rate / baseline, baseline));
+            for (String w : System.getProperty("bench.forward.windows", "256,4096").split(",")) {
+                int window = Integer.parseInt(w.trim());
+                double rate = pipelined(c, 0, Integer.getInteger("bench.forward.count", curve ? 50_000 : 100_000), window);
+                System.out.printf(Locale.ROOT, "forwarded one hop (%s, %d in flight): %.0f req/s%s%n", curve ? "CURVE" : "plain",
+                        window, rate, baseline == null ? "" : String.format(Locale.ROOT,
+                                " = %.1f%% of raw JeroMQ (%.0f msg/s); target 40%%", 100 * rate / baseline, baseline));
+            }
         }
     }
 

@@ -257,15 +257,20 @@ public final class ZmqOverlay implements Overlay {
             // ZeroMQ socket's wake-up is edge-triggered, and one consumed by another call (a send
             // on the same socket, say) left a ZAP request unanswered until the client's 30 s
             // handshake timeout, so a child rejoined half a minute late. Reads never block.
+            if (down != null) {
+                down.receive();
+            }
+            if (up != null) {
+                up.receive();
+            }
+            listener.endOfRound(); // the messages leave for the broker before the housekeeping below
             if (zap != null) {
                 zap.handle();
             }
             if (down != null) {
-                down.receive();
                 down.monitorEvents();
             }
             if (up != null) {
-                up.receive();
                 up.monitorEvents();
             }
         } catch (IOException e) {
