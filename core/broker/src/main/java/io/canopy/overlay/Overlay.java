@@ -36,8 +36,9 @@ public interface Overlay extends AutoCloseable {
 
     /**
      * Starts a burst of sends from the calling thread (the broker thread, when it wakes to a queue
-     * of tasks): until {@link #endBurst}, the overlay may hold the calling thread's sends, to wake
-     * its own thread once and send them together. Sends from other threads are not held.
+     * of tasks): until {@link #endBurst}, the overlay may hold the calling thread's sends after the
+     * first, to wake its own thread less often and send them together. Sends from other threads
+     * are not held.
      */
     default void beginBurst() {}
 

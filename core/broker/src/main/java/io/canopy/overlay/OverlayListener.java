@@ -36,7 +36,8 @@ public interface OverlayListener {
      * Ends one round of reports: the overlay calls this after every wake-up of its thread in which
      * it may have called the methods above, so a listener that queues reports for another thread
      * can hand over a whole round (often many messages) in one go instead of waking that thread
-     * once a message. Reports must still be handed over in the order they came.
+     * once a message. Reports must still be handed over in the order they came. Every overlay must
+     * call it: the broker's listener hands reports to the broker thread only then.
      */
     default void endOfRound() {}
 }

@@ -51,7 +51,9 @@ public final class ZmqOverlay implements Overlay {
     private boolean workLeft;
     /** The thread in a burst ({@link #beginBurst}): its sends do not wake the overlay thread until it ends. */
     private volatile Thread burstThread;
-    /** Written and read by the burst thread only: it queued work without waking the overlay thread. */
+    /** Written and read by the burst thread only: it woke the overlay thread for its first send. */
+    private boolean burstWoke;
+    /** Written and read by the burst thread only: it queued work after that without waking it again. */
     private boolean wakeHeld;
     private OverlayListener listener;
     private final AtomicBoolean wakePending = new AtomicBoolean();
@@ -144,6 +146,7 @@ public final class ZmqOverlay implements Overlay {
             return;
         }
         burstThread = null;
+        burstWoke = false;
         if (wakeHeld) {
             wakeHeld = false;
             wake();
@@ -168,8 +171,14 @@ public final class ZmqOverlay implements Overlay {
     private void submit(Work w) {
         work.add(w);
         if (burstThread == Thread.currentThread()) {
-            wakeHeld = true; // sent with the rest of the burst, or sooner if this thread wakes anyway
-            return;
+            // The first send of a burst wakes the overlay thread at once (waking takes a while, and
+            // a lone message must not wait for the rest of the burst); later ones go with the
+            // wake-up at the end of the burst, or sooner if the overlay thread wakes anyway.
+            if (burstWoke) {
+                wakeHeld = true;
+                return;
+            }
+            burstWoke = true;
         }
         wake();
     }
