@@ -480,8 +480,9 @@ public final class Broker implements LocalConnector.Sink {
 
     /**
      * Takes tasks as they come. The tasks found waiting together (up to {@link #BURST}) run as one
-     * burst for the overlay: what they send leaves together when the burst ends, one wake-up of
-     * the overlay thread and batch frames rather than one wake-up a message.
+     * burst for the overlay: the first message they send wakes the overlay thread, the rest leave
+     * together when the burst ends (batch frames, and at most two wake-ups rather than one a
+     * message).
      */
     private void runLoop() {
         while (running) {

@@ -236,7 +236,9 @@ final class DownLinks {
             }
             for (Message m : ms) {
                 try {
-                    handle(identity, m);
+                    if (!handle(identity, m)) {
+                        break; // one rejoin answers a whole batch from a peer that was not admitted
+                    }
                 } catch (RpcException e) {
                     rare.log(Level.WARN, "payload", "overlay: dropped a control message with a bad body from "
                             + printable(identity) + ": " + e.getMessage());
@@ -250,17 +252,18 @@ final class DownLinks {
         monitor.close();
     }
 
-    private void handle(byte[] identity, Message m) throws RpcException {
+    /** Handles one message from {@code identity}; false when that peer is not admitted (it was asked to rejoin). */
+    private boolean handle(byte[] identity, Message m) throws RpcException {
         long now = System.nanoTime();
         if (m.type() == MessageType.CONTROL && m.topic().equals(Control.HELLO)) {
             hello(identity, Payloads.tree(m.payload()), now);
-            return;
+            return true;
         }
         Child c = byIdentity.get(ByteBuffer.wrap(identity));
         if (c == null) {
             rare.log(Level.DEBUG, "unknown", "overlay: asking unknown peer " + printable(identity) + " to say hello");
             frames.send(socket, identity, Frames.control(Control.REJOIN, Map.of()));
-            return;
+            return false;
         }
         c.lastHeard = now;
         if (c.status == PeerStatus.TORPID) {
@@ -272,6 +275,7 @@ final class DownLinks {
             mark(c, PeerStatus.OFFLINE, "said goodbye");
             forget(c);
         }
+        return true;
     }
 
     private void hello(byte[] identity, JsonNode h, long now) {

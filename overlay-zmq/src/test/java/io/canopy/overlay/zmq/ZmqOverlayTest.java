@@ -271,4 +271,37 @@ class ZmqOverlayTest {
             await().atMost(WAIT).until(() -> parentSide.sinceRoundEnd.get() == 0);
         }
     }
+
+    /** A batch from a peer that never said hello gets one rejoin, not one per message, and nothing reaches the broker. */
+    @Test
+    void aBatchFromAPeerThatWasNotAdmittedGetsOneRejoin() throws Exception {
+        int port = freePort();
+        RecordingListener parentSide = new RecordingListener();
+        MessageCodec codec = new MessageCodec();
+        Frames frames = new Frames(codec);
+        try (ZmqOverlay parent = overlay(0, port, null, "i1"); ZContext ctx = new ZContext(1)) {
+            parent.start(parentSide);
+            ZMQ.Socket stranger = ctx.createSocket(SocketType.DEALER);
+            stranger.connect("tcp://127.0.0.1:" + port);
+            java.nio.ByteBuffer batch = java.nio.ByteBuffer.allocate(16 * 1024).put(Frames.BATCH);
+            for (int i = 1; i <= 50; i++) {
+                byte[] body = codec.encodeFrame(Message.request("x.sneak", 0, i, new byte[4]));
+                batch.putInt(body.length).put(body);
+            }
+            assertTrue(stranger.send(java.util.Arrays.copyOf(batch.array(), batch.position())));
+            stranger.setReceiveTimeOut((int) WAIT.toMillis());
+            Message first = frames.decode(stranger.recv(0));
+            assertEquals(Control.REJOIN, first.topic());
+            List<Message> more = new ArrayList<>();
+            await().during(Duration.ofMillis(500)).atMost(WAIT).until(() -> {
+                byte[] f;
+                while ((f = stranger.recv(ZMQ.DONTWAIT)) != null) {
+                    more.add(frames.decode(f));
+                }
+                return true;
+            });
+            assertEquals(List.of(), more);
+            assertEquals(List.of(), parentSide.fromChildren);
+        }
+    }
 }
