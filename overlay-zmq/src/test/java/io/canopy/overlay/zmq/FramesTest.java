@@ -11,7 +11,9 @@ import io.canopy.codec.MessageCodec;
 import io.canopy.message.Message;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Random;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -127,7 +129,7 @@ class FramesTest {
             CodecException e = assertThrows(CodecException.class, () -> frames.decodeAll(frame));
             assertTrue(e.getMessage() != null && !e.getMessage().isBlank());
         }
-        java.util.Random random = new java.util.Random(42);
+        Random random = new Random(42);
         for (int i = 0; i < 20_000; i++) {
             byte[] junk = new byte[1 + random.nextInt(200)];
             random.nextBytes(junk);
@@ -154,7 +156,7 @@ class FramesTest {
     }
 
     private static byte[] concat(byte[]... parts) {
-        ByteBuffer buf = ByteBuffer.allocate(java.util.Arrays.stream(parts).mapToInt(p -> p.length).sum());
+        ByteBuffer buf = ByteBuffer.allocate(Arrays.stream(parts).mapToInt(p -> p.length).sum());
         for (byte[] p : parts) {
             buf.put(p);
         }

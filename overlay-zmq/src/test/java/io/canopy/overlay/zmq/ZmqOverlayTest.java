@@ -7,13 +7,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.canopy.codec.MessageCodec;
 import io.canopy.message.Message;
+import io.canopy.message.MessageType;
 import io.canopy.overlay.PeerStatus;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
@@ -208,7 +212,7 @@ class ZmqOverlayTest {
         try (ZmqOverlay parent = overlay(0, port, null, "i1"); ZContext ctx = new ZContext(1)) {
             parent.start(parentSide);
             ZMQ.Socket old = ctx.createSocket(SocketType.DEALER);
-            old.setIdentity("r1-old".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            old.setIdentity("r1-old".getBytes(StandardCharsets.UTF_8));
             old.connect("tcp://127.0.0.1:" + port);
             assertTrue(frames.send(old, null, Frames.control(Control.HELLO, Map.of("rank", 1, "host", "test1",
                     "version", Message.PROTOCOL_VERSION, "instance", "i1", "uuid", "old"))));
@@ -226,7 +230,7 @@ class ZmqOverlayTest {
                 assertTrue(frame != null, "only " + tags.size() + " of " + n + " messages arrived");
                 assertTrue(frame[0] != Frames.BATCH, "a batch frame sent to a child that does not read them");
                 Message m = frames.decode(frame);
-                if (m.type() != io.canopy.message.MessageType.CONTROL) {
+                if (m.type() != MessageType.CONTROL) {
                     tags.add(m.matchtag());
                 }
             }
@@ -283,12 +287,12 @@ class ZmqOverlayTest {
             parent.start(parentSide);
             ZMQ.Socket stranger = ctx.createSocket(SocketType.DEALER);
             stranger.connect("tcp://127.0.0.1:" + port);
-            java.nio.ByteBuffer batch = java.nio.ByteBuffer.allocate(16 * 1024).put(Frames.BATCH);
+            ByteBuffer batch = ByteBuffer.allocate(16 * 1024).put(Frames.BATCH);
             for (int i = 1; i <= 50; i++) {
                 byte[] body = codec.encodeFrame(Message.request("x.sneak", 0, i, new byte[4]));
                 batch.putInt(body.length).put(body);
             }
-            assertTrue(stranger.send(java.util.Arrays.copyOf(batch.array(), batch.position())));
+            assertTrue(stranger.send(Arrays.copyOf(batch.array(), batch.position())));
             stranger.setReceiveTimeOut((int) WAIT.toMillis());
             Message first = frames.decode(stranger.recv(0));
             assertEquals(Control.REJOIN, first.topic());
