@@ -143,17 +143,7 @@ final class DownLinks {
 
     /** Sends to a child; false (and the child marked lost) when its connection is gone. */
     boolean send(int rank, Message m) {
-        Child c = byRank.get(rank);
-        if (c == null) {
-            return false;
-        }
-        if (!frames.send(socket, c.identity, m)) {
-            mark(c, PeerStatus.LOST, "its connection dropped without a goodbye");
-            forget(c);
-            return false;
-        }
-        c.lastSent = System.nanoTime();
-        return true;
+        return sendAll(rank, List.of(m));
     }
 
     /** Sends {@code ms} to a child in order, batched if it reads batches; false (and the child lost) as {@link #send}. */

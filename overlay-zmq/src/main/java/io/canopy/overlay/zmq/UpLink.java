@@ -73,14 +73,7 @@ final class UpLink {
 
     /** Sends to the parent; false when the link is not up or ZeroMQ refused. */
     boolean send(Message m) {
-        if (state != State.UP) {
-            return false;
-        }
-        if (!frames.send(socket, null, m)) {
-            return false;
-        }
-        lastSent = System.nanoTime();
-        return true;
+        return sendAll(List.of(m));
     }
 
     /** Sends {@code ms} to the parent in order, batched if it reads batches; false as {@link #send}. */

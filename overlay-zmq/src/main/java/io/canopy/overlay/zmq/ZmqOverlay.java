@@ -55,10 +55,10 @@ public final class ZmqOverlay implements Overlay {
     private boolean burstWoke;
     /** Written and read by the burst thread only: it queued work after that without waking it again. */
     private boolean wakeHeld;
-    private OverlayListener listener;
     private final AtomicBoolean wakePending = new AtomicBoolean();
     private Pipe wake;
     private Thread io;
+    private OverlayListener listener;
     private volatile boolean running;
     private volatile boolean pollerDirty = true;
     private UpLink up;
