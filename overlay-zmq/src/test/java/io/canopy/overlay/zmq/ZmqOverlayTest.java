@@ -211,14 +211,12 @@ class ZmqOverlayTest {
         Frames frames = new Frames(new MessageCodec());
         try (ZmqOverlay parent = overlay(0, port, null, "i1"); ZContext ctx = new ZContext(1)) {
             parent.start(parentSide);
-            ZMQ.Socket old = ctx.createSocket(SocketType.DEALER);
+            ZMQ.Socket old = rawDealer(ctx, port);
             old.setIdentity("r1-old".getBytes(StandardCharsets.UTF_8));
-            old.connect("tcp://127.0.0.1:" + port);
-            assertTrue(frames.send(old, null, Frames.control(Control.HELLO, Map.of("rank", 1, "host", "test1",
-                    "version", Message.PROTOCOL_VERSION, "instance", "i1", "uuid", "old"))));
-            old.setReceiveTimeOut((int) WAIT.toMillis());
-            Message ok = frames.decode(old.recv(0));
+            Message ok = firstAnswer(old, frames, Frames.control(Control.HELLO, Map.of("rank", 1, "host", "test1",
+                    "version", Message.PROTOCOL_VERSION, "instance", "i1", "uuid", "old")));
             assertEquals(Control.HELLO_OK, ok.topic());
+            old.setReceiveTimeOut((int) WAIT.toMillis());
             await().atMost(WAIT).until(() -> parentSide.children.get(1) == PeerStatus.ONLINE);
             int n = 2_000;
             for (int i = 1; i <= n; i++) {
@@ -285,8 +283,10 @@ class ZmqOverlayTest {
         Frames frames = new Frames(codec);
         try (ZmqOverlay parent = overlay(0, port, null, "i1"); ZContext ctx = new ZContext(1)) {
             parent.start(parentSide);
-            ZMQ.Socket stranger = ctx.createSocket(SocketType.DEALER);
-            stranger.connect("tcp://127.0.0.1:" + port);
+            ZMQ.Socket stranger = rawDealer(ctx, port);
+            // A live connection first (a single message gets its own rejoin), then the batch.
+            assertEquals(Control.REJOIN, firstAnswer(stranger, frames, Message.request("x.probe", 0, 1, new byte[0])).topic());
+            drain(stranger, frames);
             ByteBuffer batch = ByteBuffer.allocate(16 * 1024).put(Frames.BATCH);
             for (int i = 1; i <= 50; i++) {
                 byte[] body = codec.encodeFrame(Message.request("x.sneak", 0, i, new byte[4]));
@@ -296,16 +296,48 @@ class ZmqOverlayTest {
             stranger.setReceiveTimeOut((int) WAIT.toMillis());
             Message first = frames.decode(stranger.recv(0));
             assertEquals(Control.REJOIN, first.topic());
-            List<Message> more = new ArrayList<>();
-            await().during(Duration.ofMillis(500)).atMost(WAIT).until(() -> {
-                byte[] f;
-                while ((f = stranger.recv(ZMQ.DONTWAIT)) != null) {
-                    more.add(frames.decode(f));
-                }
-                return true;
-            });
-            assertEquals(List.of(), more);
+            assertEquals(List.of(), drain(stranger, frames));
             assertEquals(List.of(), parentSide.fromChildren);
         }
+    }
+
+    /**
+     * A raw DEALER to the parent at {@code port}, with the overlay's handshake interval: JeroMQ
+     * sometimes stalls a fresh connection's handshake, and ZeroMQ's own 30 s would outlast the test.
+     */
+    private static ZMQ.Socket rawDealer(ZContext ctx, int port) {
+        ZMQ.Socket s = ctx.createSocket(SocketType.DEALER);
+        s.setHandshakeIvl(Frames.HANDSHAKE_IVL_MS);
+        s.connect("tcp://127.0.0.1:" + port);
+        return s;
+    }
+
+    /** The first answer to {@code probe}, sent again every half second until one comes. */
+    private static Message firstAnswer(ZMQ.Socket s, Frames frames, Message probe) {
+        s.setReceiveTimeOut(500);
+        Message[] answer = new Message[1];
+        await().pollInSameThread().atMost(WAIT.plusMillis(Frames.HANDSHAKE_IVL_MS)).until(() -> { // the socket's own thread
+            frames.send(s, null, probe);
+            byte[] f = s.recv(0);
+            if (f == null) {
+                return false;
+            }
+            answer[0] = frames.decode(f);
+            return true;
+        });
+        return answer[0];
+    }
+
+    /** Everything that arrives on {@code s} within the next half second. */
+    private static List<Message> drain(ZMQ.Socket s, Frames frames) {
+        List<Message> got = new ArrayList<>();
+        await().pollInSameThread().during(Duration.ofMillis(500)).atMost(WAIT).until(() -> {
+            byte[] f;
+            while ((f = s.recv(ZMQ.DONTWAIT)) != null) {
+                got.add(frames.decode(f));
+            }
+            return true;
+        });
+        return got;
     }
 }
