@@ -143,6 +143,25 @@ final class TomlTable {
         }
     }
 
+    /** An absolute file system path, or empty when the key is absent. */
+    Optional<Path> absolutePath(String name) throws ConfigException {
+        Optional<Path> p = path(name, null);
+        if (p.isPresent() && !p.get().isAbsolute()) {
+            throw error(name, "\"" + p.get() + "\" is not an absolute path", "give the full path, starting with /");
+        }
+        return p;
+    }
+
+    /** A string that must be one of {@code allowed}. */
+    String choice(String name, String dflt, java.util.List<String> allowed) throws ConfigException {
+        String v = string(name, dflt);
+        if (!allowed.contains(v)) {
+            throw error(name, "\"" + v + "\" is not one of " + String.join(", ", allowed),
+                    "write one of them in quotes, e.g. " + name + " = \"" + allowed.get(0) + "\"");
+        }
+        return v;
+    }
+
     /** A positive duration such as {@code "500ms"}, {@code "5s"}, {@code "2m"}. */
     Duration duration(String name, String dflt) throws ConfigException {
         JsonNode v = node.get(name);

@@ -10,8 +10,8 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Runs the configured epilog for one job on this node, as the broker's user, and says how it
- * went. Blocks: call it on a thread of its own, never on the module thread.
+ * Runs the configured epilog (an administrator's program, by absolute path) for one job on this
+ * node, as the broker's user, with a fixed environment, and says how it went. Blocks: call it on a thread of its own, never on the module thread.
  */
 final class Epilog {
     /** How an epilog ended: {@code status} 0 is success; {@code note} says what failed, for the drain reason. */
@@ -24,9 +24,12 @@ final class Epilog {
     private Epilog() {}
 
     static Outcome run(String program, Duration timeout, Map<String, String> env, String host) {
-        ProcessBuilder pb = new ProcessBuilder(List.of("setsid", program)).redirectErrorStream(true)
+        ProcessBuilder pb = new ProcessBuilder(List.of(Signals.tool("setsid"), program)).redirectErrorStream(true)
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
-        pb.environment().remove("NOTIFY_SOCKET"); // nor may an epilog
+        // a fixed environment: nothing of the broker's (NOTIFY_SOCKET above all) and nothing of the job's
+        pb.environment().clear();
+        pb.environment().put("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+        pb.environment().put("LANG", "C");
         pb.environment().putAll(env);
         Process p;
         try {

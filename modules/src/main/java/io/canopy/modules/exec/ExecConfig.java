@@ -2,6 +2,7 @@ package io.canopy.modules.exec;
 
 import io.canopy.module.ModuleConfig;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -13,15 +14,25 @@ import java.util.Optional;
  * @param drainOnEpilogFailure drain the node when its epilog fails ({@code drain_on_epilog_failure})
  * @param killTimeout          how long tasks get after SIGTERM before SIGKILL ({@code kill_timeout}, 5s)
  * @param cores                cores the scheduler may use on this node ({@code cores}; all the JVM sees)
+ * @param launcher             canopy-launch to run ({@code launcher}; default: the installed one)
+ * @param launcherSocket       connect to this socket instead of running the launcher ({@code launcher_socket})
+ * @param containment          {@code containment}: auto, cgroup-v1, cgroup-v2 or process-group
  */
 record ExecConfig(Optional<String> epilog, Duration epilogTimeout, boolean drainOnEpilogFailure, Duration killTimeout,
-        int cores) {
+        int cores, Optional<String> launcher, Optional<String> launcherSocket, String containment) {
+    static final List<String> CONTAINMENTS = List.of("auto", "cgroup-v1", "cgroup-v2", "process-group");
 
     static ExecConfig of(ModuleConfig c) {
         Optional<String> epilog = c.get("epilog").filter(s -> !s.isBlank());
+        String containment = c.get("containment", "auto");
+        if (!CONTAINMENTS.contains(containment)) {
+            throw new IllegalArgumentException("job-exec: containment=" + containment + " is not one of " + CONTAINMENTS);
+        }
         return new ExecConfig(epilog, c.getDuration("epilog_timeout", Duration.ofMinutes(5)),
                 Boolean.parseBoolean(c.get("drain_on_epilog_failure", "false")),
                 c.getDuration("kill_timeout", Duration.ofSeconds(5)),
-                c.getInt("cores", Runtime.getRuntime().availableProcessors()));
+                c.getInt("cores", Runtime.getRuntime().availableProcessors()),
+                c.get("launcher").filter(s -> !s.isBlank()), c.get("launcher_socket").filter(s -> !s.isBlank()),
+                containment);
     }
 }

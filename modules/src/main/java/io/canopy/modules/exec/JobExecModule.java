@@ -4,25 +4,29 @@ import io.canopy.module.BrokerModule;
 import io.canopy.module.ModuleContext;
 import io.canopy.module.Request;
 import io.canopy.module.RpcException;
+import io.canopy.message.Errno;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.io.Reader;
-import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * job-exec, on every broker: runs the tasks job-manager assigns to this node as real processes,
- * collects their output and exit statuses, kills them on request, runs the epilog, and reports
- * each step to job-manager on rank 0 until it is acknowledged. Jobs here outlive the service
+ * through canopy-launch ({@link TaskLauncher}), which switches to the submitter and contains each
+ * job in a cgroup; collects their output, exit statuses and resource usage, kills them on
+ * request, runs the epilog, and reports each step to job-manager on rank 0 until it is
+ * acknowledged. Jobs here outlive the service
  * brokers: a report made while they are down is delivered when they return.
  *
  * <p>Topics (owner): {@code job-exec.info}, {@code job-exec.start}, {@code job-exec.kill},
@@ -38,6 +42,8 @@ public final class JobExecModule implements BrokerModule {
     private TaskLauncher launcher;
     private final Map<Long, LocalJob> jobs = new TreeMap<>();
     private ExecutorService pumps;
+    /** The fall-back to process groups is logged once, not for every job. */
+    private final AtomicBoolean noCgroupSaid = new AtomicBoolean();
 
     @Override
     public String name() {
@@ -48,17 +54,55 @@ public final class JobExecModule implements BrokerModule {
     public void start(ModuleContext context) {
         this.ctx = context;
         this.config = ExecConfig.of(ctx.config());
-        this.launcher = new TaskLauncher(ctx.hostname(), ctx.localUri(), ctx.ownerUid());
         this.pumps = Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "job-exec-io");
             t.setDaemon(true);
             return t;
         });
+        this.launcher = makeLauncher();
         ctx.serve("job-exec.info", r -> r.respond(Map.of("rank", ctx.rank(), "host", ctx.hostname(), "cores", config.cores())));
         ctx.serve("job-exec.start", this::start);
         ctx.serve("job-exec.kill", this::kill);
         ctx.serve("job-exec.status", this::status);
         ctx.log().debug("job-exec: {} cores; epilog {}", config.cores(), config.epilog().orElse("none"));
+        cleanUpEarlierRun();
+    }
+
+    /** How tasks start here: through the configured launcher socket, or by running canopy-launch. */
+    private TaskLauncher makeLauncher() {
+        Launcher l;
+        Optional<String> unusable;
+        if (config.launcherSocket().isPresent()) {
+            l = new Launcher.Socket(Path.of(config.launcherSocket().get()));
+            unusable = Optional.empty();
+        } else {
+            Optional<Path> found = LauncherLocation.find(config.launcher());
+            l = new Launcher.Direct(found.orElse(Path.of(LauncherLocation.NAME)));
+            unusable = found.isEmpty()
+                    ? Optional.of(LauncherLocation.NAME + " is not installed (looked for "
+                            + LauncherLocation.searched() + "); install it or set [job-exec] launcher")
+                    : LauncherLocation.unsafe(found.get(), ctx.ownerUid());
+        }
+        unusable.ifPresent(why -> ctx.log().error("job-exec: no job can start on {}: {}", ctx.hostname(), why));
+        return new TaskLauncher(l, unusable, ctx.hostname(), ctx.localUri(), ctx.ownerUid(), config.containment());
+    }
+
+    /** A broker killed with SIGKILL (or crashed) leaves its jobs' processes behind: they go now. */
+    private void cleanUpEarlierRun() {
+        if (launcher.launcher() instanceof Launcher.Direct) {
+            try {
+                ctx.log().info("job-exec: tasks start through {} ({})", launcher.launcher().describe(), launcher.probe());
+                String done = launcher.cleanup();
+                if (!done.startsWith("killed=0 ")) {
+                    ctx.log().warn("job-exec: cgroups of jobs an earlier run of this broker left behind: {}", done);
+                }
+            } catch (IOException e) {
+                ctx.log().warn("job-exec: cannot ask {} about jobs an earlier run left behind: {}",
+                        launcher.launcher().describe(), e.getMessage());
+            }
+        } else {
+            ctx.log().info("job-exec: tasks start through {}", launcher.launcher().describe());
+        }
         List<Long> leftovers = Leftovers.find(ctx.localUri());
         if (!leftovers.isEmpty()) {
             ctx.log().warn("job-exec: killing {} task process(es) an earlier run of this broker left behind: {}",
@@ -77,44 +121,132 @@ public final class JobExecModule implements BrokerModule {
         }
         launcher.check(spec);
         LocalJob job = new LocalJob(spec, new ReportQueue(ctx, spec.id(), () -> forgetIfDone(spec.id())));
-        for (int task : spec.tasks()) {
-            Process p;
-            try {
-                p = launcher.start(spec, task);
-            } catch (RpcException e) {
-                job.alive().forEach(q -> Signals.group(q.pid(), 9));
-                throw e;
-            }
-            int pipes = (spec.output() == null ? 1 : 0) + (spec.error() == null ? 1 : 0);
-            job.add(task, p, pipes);
-            if (spec.output() == null) {
-                pump(job, task, "stdout", p.getInputStream());
-            }
-            if (spec.error() == null) {
-                pump(job, task, "stderr", p.getErrorStream());
-            }
-            p.onExit().thenAccept(done -> ctx.schedule(Duration.ZERO, () -> {
-                job.exited(task, done.exitValue());
-                taskEvent(job, task);
-            }));
-        }
         jobs.put(spec.id(), job);
-        req.respond(Map.of());
+        try {
+            job.launched(launcher.launch(spec, pumps, new JobListener(job, req)));
+        } catch (RpcException e) {
+            jobs.remove(spec.id());
+            throw e;
+        }
+    }
+
+    /** The launcher's reports on one job, moved onto the module thread. */
+    private final class JobListener implements Launch.Listener {
+        private final LocalJob job;
+        private final Request start;
+        private boolean answered;
+
+        JobListener(LocalJob job, Request start) {
+            this.job = job;
+            this.start = start;
+        }
+
+        private void later(Runnable r) {
+            ctx.schedule(Duration.ZERO, r);
+        }
+
+        @Override
+        public void started() {
+            later(() -> {
+                job.running = true;
+                answered = true;
+                start.respond(Map.of());
+            });
+        }
+
+        @Override
+        public void failed(int errno, String message) {
+            later(() -> {
+                job.ended = true;
+                jobs.remove(job.id());
+                answered = true;
+                start.respondError(errno, "cannot start job " + job.id() + " on " + ctx.hostname() + ": " + message);
+            });
+        }
+
+        @Override
+        public void output(int task, String stream, String data) {
+            later(() -> JobExecModule.this.output(job, task, stream, data));
+        }
+
+        @Override
+        public void exited(int task, int status) {
+            later(() -> job.exited(task, status));
+        }
+
+        @Override
+        public void usage(long cpuUsec, long memoryPeak, String containment) {
+            later(() -> job.usage(cpuUsec, memoryPeak, containment));
+        }
+
+        @Override
+        public void warning(String message) {
+            if (message.startsWith("no cgroup")) {
+                if (noCgroupSaid.compareAndSet(false, true)) {
+                    ctx.log().warn("job-exec: {} (said once; later jobs alike)", message);
+                }
+            } else {
+                ctx.log().warn("job-exec: job {}: {}", job.id(), message);
+            }
+        }
+
+        @Override
+        public void done() {
+            later(() -> {
+                job.ended = true;
+                ended(job);
+            });
+        }
+
+        @Override
+        public void lost(String why) {
+            later(() -> {
+                job.ended = true;
+                if (!answered) {
+                    answered = true;
+                    jobs.remove(job.id());
+                    start.respondError(Errno.EIO, "cannot start job " + job.id() + " on " + ctx.hostname() + ": " + why);
+                    return;
+                }
+                ctx.log().error("job-exec: job {}: {}; its processes here are killed", job.id(), why);
+                killRemains(job);
+                flushOutput(job);
+                job.finalQueued = true;
+                job.reports().add("job-manager.exec-exception", Map.of("id", job.id(), "rank", ctx.rank(),
+                        "host", ctx.hostname(), "type", "exec", "note", why + " on " + ctx.hostname()));
+            });
+        }
+    }
+
+    /** After its launcher vanished: whatever is left of the job goes (its cgroup, when it has one). */
+    private void killRemains(LocalJob job) {
+        if (launcher.launcher() instanceof Launcher.Direct) {
+            pumps.execute(() -> {
+                try {
+                    launcher.cleanup(job.id());
+                } catch (IOException e) {
+                    ctx.log().warn("job-exec: cannot clean up after job {}: {}", job.id(), e.getMessage());
+                }
+            });
+        }
     }
 
     private void kill(Request req) throws RpcException {
         long id = req.payloadTree().path("id").asLong();
         int signal = req.payloadTree().path("signal").asInt(15);
+        if (signal < 1 || signal > 64) {
+            throw new RpcException(Errno.EINVAL, "signal " + signal + " is not a signal number (1-64)");
+        }
         LocalJob job = jobs.get(id);
-        if (job != null && !job.alive().isEmpty()) {
-            ctx.log().info("job-exec: signal {} to job {} ({} task(s) alive)", signal, id, job.alive().size());
-            job.tasks().values().forEach(p -> Signals.group(p.pid(), signal));
+        if (job != null && job.alive()) {
+            ctx.log().info("job-exec: signal {} to job {}", signal, id);
+            job.launch().signal(signal);
             if (signal != 9) {
                 ctx.schedule(config.killTimeout(), () -> {
-                    if (!job.alive().isEmpty()) {
+                    if (job.alive()) {
                         ctx.log().warn("job-exec: job {} still alive {} after signal {}; killing it",
                                 id, io.canopy.module.Durations.format(config.killTimeout()), signal);
-                        job.tasks().values().forEach(p -> Signals.group(p.pid(), 9));
+                        job.launch().signal(9);
                     }
                 });
             }
@@ -130,22 +262,6 @@ public final class JobExecModule implements BrokerModule {
     }
 
     // ---- a job's course ----
-
-    /** Reads one of a task's pipes on an I/O thread, handing the text to the module thread. */
-    private void pump(LocalJob job, int task, String stream, InputStream in) {
-        pumps.execute(() -> {
-            char[] buf = new char[8192];
-            try (Reader r = new InputStreamReader(in, StandardCharsets.UTF_8)) {
-                for (int n; (n = r.read(buf)) > 0; ) {
-                    String data = new String(buf, 0, n);
-                    ctx.schedule(Duration.ZERO, () -> output(job, task, stream, data));
-                }
-            } catch (IOException e) {
-                // the task closed its end: nothing more to read
-            }
-            ctx.schedule(Duration.ZERO, () -> taskEvent(job, task));
-        });
-    }
 
     private void output(LocalJob job, int task, String stream, String data) {
         if (job.output(task, stream, data)) {
@@ -165,13 +281,6 @@ public final class JobExecModule implements BrokerModule {
         }
     }
 
-    private void taskEvent(LocalJob job, int task) {
-        if (job.taskEvent(task) && !job.ended) {
-            job.ended = true;
-            ended(job);
-        }
-    }
-
     /** Every task of the job here has ended: report, then run the epilog, then report again. */
     private void ended(LocalJob job) {
         flushOutput(job);
@@ -180,6 +289,7 @@ public final class JobExecModule implements BrokerModule {
         finished.put("rank", ctx.rank());
         finished.put("host", ctx.hostname());
         finished.put("tasks", job.statusList());
+        finished.put("usage", job.usage());
         finished.put("released", config.epilog().isEmpty());
         finished.put("epilog", null);
         if (config.epilog().isEmpty()) {
@@ -239,23 +349,32 @@ public final class JobExecModule implements BrokerModule {
     /** The broker is stopping: the jobs here end, and job-manager hears why before the broker exits. */
     @Override
     public void stop() {
-        List<LocalJob> running = jobs.values().stream().filter(j -> !j.alive().isEmpty()).toList();
-        running.forEach(j -> j.tasks().values().forEach(p -> Signals.group(p.pid(), 15)));
-        long deadline = System.currentTimeMillis() + SHUTDOWN_GRACE_MS;
+        List<LocalJob> running = jobs.values().stream().filter(LocalJob::alive).toList();
+        running.forEach(j -> j.launch().signal(15));
+        awaitEnd(running, SHUTDOWN_GRACE_MS);
+        running.stream().filter(j -> !j.launch().ended().isDone()).forEach(j -> j.launch().signal(9));
+        awaitEnd(running, SHUTDOWN_GRACE_MS);
         for (LocalJob j : running) {
-            for (Process p : j.tasks().values()) {
-                try {
-                    p.waitFor(Math.max(0, deadline - System.currentTimeMillis()), TimeUnit.MILLISECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
-            j.tasks().values().stream().filter(Process::isAlive).forEach(p -> Signals.group(p.pid(), 9));
+            j.launch().close();
             String note = ctx.hostname() + " (rank " + ctx.rank() + ") shut down";
             ctx.rpc(0, "job-manager.exec-exception", Map.of("id", j.id(), "rank", ctx.rank(), "host", ctx.hostname(),
                     "type", "node-shutdown", "note", note));
             ctx.log().warn("job-exec: job {} ended here: {}", j.id(), note);
         }
         pumps.shutdownNow();
+    }
+
+    private static void awaitEnd(List<LocalJob> jobs, long ms) {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ms);
+        for (LocalJob j : jobs) {
+            try {
+                j.launch().ended().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            } catch (TimeoutException | ExecutionException e) {
+                // still running: the caller decides
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
     }
 }

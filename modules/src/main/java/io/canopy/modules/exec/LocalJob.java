@@ -1,17 +1,15 @@
 package io.canopy.modules.exec;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * The part of one job this node runs: its task processes, their exit statuses, the output not yet
- * reported, and its reports to job-manager. A task counts as ended once its process has exited and
- * its output pipes are closed, so that all its output is reported before the job's end. Used on
- * job-exec's module thread only.
+ * The part of one job this node runs: its launcher, its tasks' exit statuses, the output not yet
+ * reported, its resource usage, and its reports to job-manager. The job has ended here when its
+ * launcher says so (every process gone, all output read). Used on job-exec's module thread only.
  */
 final class LocalJob {
     /** Output kept before it is sent: a report at least every {@link #FLUSH_BYTES} characters. */
@@ -19,14 +17,17 @@ final class LocalJob {
 
     private final StartRequest spec;
     private final ReportQueue reports;
-    private final Map<Integer, Process> tasks = new TreeMap<>();
-    private final Map<Integer, Integer> waitingOn = new HashMap<>(); // task -> exit + open pipes still to come
     private final Map<Integer, Integer> statuses = new TreeMap<>();
     private final List<Map<String, Object>> output = new ArrayList<>();
     private int outputSize;
+    private Launch launch;
+    private Map<String, Object> usage;
     boolean flushScheduled;
     /** Output reports sent so far, numbered so that job-manager keeps a resent one only once. */
     long outputReports;
+    /** The launcher has started every task. */
+    boolean running;
+    /** The launcher has said the job is over here (or is gone). */
     boolean ended;
     boolean finalQueued;
 
@@ -47,29 +48,39 @@ final class LocalJob {
         return reports;
     }
 
-    /** Adds a started task; {@code pipes} is how many of its output streams come back through pipes. */
-    void add(int task, Process p, int pipes) {
-        tasks.put(task, p);
-        waitingOn.put(task, 1 + pipes);
+    void launched(Launch l) {
+        this.launch = l;
     }
 
-    Map<Integer, Process> tasks() {
-        return tasks;
+    Launch launch() {
+        return launch;
     }
 
-    /** One of the task's events (its exit, or the end of one of its pipes); true when all tasks have ended. */
-    boolean taskEvent(int task) {
-        waitingOn.merge(task, -1, Integer::sum);
-        return waitingOn.values().stream().allMatch(n -> n <= 0);
+    /** True while some process of the job may still be alive here. */
+    boolean alive() {
+        return launch != null && !ended;
     }
 
     void exited(int task, int status) {
         statuses.put(task, status);
     }
 
-    /** Processes still alive. */
-    List<Process> alive() {
-        return tasks.values().stream().filter(Process::isAlive).toList();
+    /** Tasks whose exit the launcher never reported (it went away): they count as killed. */
+    void unreported(int status) {
+        spec.tasks().forEach(t -> statuses.putIfAbsent(t, status));
+    }
+
+    void usage(long cpuUsec, long memoryPeak, String containment) {
+        Map<String, Object> u = new LinkedHashMap<>();
+        u.put("cpu_usec", cpuUsec < 0 ? null : cpuUsec);
+        u.put("memory_peak", memoryPeak < 0 ? null : memoryPeak);
+        u.put("containment", containment);
+        this.usage = u;
+    }
+
+    /** CPU time, peak memory and containment here, or null when the launcher did not say. */
+    Map<String, Object> usage() {
+        return usage;
     }
 
     /** Keeps a chunk of output; true when enough is kept to send it now. */

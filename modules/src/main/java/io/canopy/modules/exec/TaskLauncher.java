@@ -2,123 +2,133 @@ package io.canopy.modules.exec;
 
 import io.canopy.message.Errno;
 import io.canopy.module.RpcException;
-import java.io.File;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import java.util.Optional;
+import java.util.concurrent.Executor;
 
 /**
- * Starts one task of a job as a real process: in a session of its own ({@code setsid}, so the
- * task and everything it forks can be signalled as one group), as the submitting user when the
- * broker runs as root ({@code setpriv}), in the job's directory, with the job's environment plus
- * the {@code CANOPY_*} variables, and with its output sent to the job's files or to pipes.
+ * Starts the part of a job this node runs through canopy-launch, which alone switches to the
+ * submitter (after which it applies the directory, the output files, the PATH search and the
+ * environment) and contains the job in a cgroup. This class checks what needs no privilege, turns
+ * a {@link StartRequest} into a {@link LaunchRequest} (the job's environment plus the
+ * {@code CANOPY_*} variables) and opens the {@link Launch}.
  */
 final class TaskLauncher {
-    private static final Pattern ERRNO = Pattern.compile("error=(\\d+), (.*)");
+    private final Launcher launcher;
+    private final Optional<String> unusable;
     private final String host;
     private final String localUri;
     private final int myUid;
+    private final String scope;
+    private final String containment;
 
-    TaskLauncher(String host, String localUri, int myUid) {
+    /**
+     * @param launcher    how to reach canopy-launch
+     * @param unusable    why it cannot be used (every start is then refused with this), or empty
+     * @param containment {@code [job-exec] containment}
+     */
+    TaskLauncher(Launcher launcher, Optional<String> unusable, String host, String localUri, int myUid, String containment) {
+        this.launcher = launcher;
+        this.unusable = unusable;
         this.host = host;
         this.localUri = localUri;
         this.myUid = myUid;
+        this.containment = containment;
+        this.scope = scope(host, localUri);
     }
 
-    /** Checks what would make every task fail to start, so that the start is refused with the reason. */
+    Launcher launcher() {
+        return launcher;
+    }
+
+    /** Names this broker's cgroups: its host and a digest of its local socket (several brokers may share a host). */
+    static String scope(String host, String localUri) {
+        String h = host.replaceAll("[^A-Za-z0-9._-]", "_");
+        h = h.length() > 40 ? h.substring(0, 40) : h;
+        try {
+            byte[] d = MessageDigest.getInstance("SHA-256").digest(localUri.getBytes(StandardCharsets.UTF_8));
+            return h + "-" + HexFormat.of().formatHex(d, 0, 4);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+        }
+    }
+
+    /** Refuses, with the reason, what no launcher could start. */
     void check(StartRequest job) throws RpcException {
+        if (unusable.isPresent()) {
+            throw new RpcException(Errno.EAGAIN, "cannot start job " + job.id() + " on " + host + ": " + unusable.get());
+        }
         if (job.command().isEmpty()) {
             throw new RpcException(Errno.EINVAL, "job " + job.id() + " has no command");
         }
-        Path cwd = Path.of(job.cwd() == null ? "/" : job.cwd());
-        if (!Files.isDirectory(cwd)) {
-            throw new RpcException(Errno.ENOENT, "cannot start job " + job.id() + " on " + host + ": its directory "
-                    + cwd + " does not exist there");
+        if (job.tasks().isEmpty()) {
+            throw new RpcException(Errno.EINVAL, "job " + job.id() + " has no task for " + host);
         }
-        String cmd = job.command().get(0);
-        if (resolve(cmd, job.env().get("PATH")) == null) {
-            throw new RpcException(Errno.ENOENT, "cannot start job " + job.id() + " on " + host + ": command not found: "
-                    + cmd + (cmd.contains("/") ? "" : " (searched the job's PATH)"));
+        if (job.cwd() == null || !job.cwd().startsWith("/")) {
+            throw new RpcException(Errno.EINVAL, "job " + job.id() + ": its directory must be an absolute path, not "
+                    + job.cwd());
         }
-        if (job.userid() != myUid && myUid != 0) {
+        if (launcher instanceof Launcher.Direct && job.userid() != myUid && myUid != 0) {
             throw new RpcException(Errno.EPERM, "cannot start job " + job.id() + " on " + host + ": this broker runs as uid "
-                    + myUid + " and cannot run tasks as uid " + job.userid());
-        }
-        if (needsUserSwitch(job) && Passwd.gid(job.userid()) < 0) {
-            throw new RpcException(Errno.EINVAL, "cannot start job " + job.id() + " on " + host + ": uid "
-                    + job.userid() + " has no entry in /etc/passwd there");
+                    + myUid + " and cannot run tasks as uid " + job.userid()
+                    + " (run brokers as root, or set [job-exec] launcher_socket)");
         }
     }
 
-    /** Starts task {@code task} of {@code job}. */
-    Process start(StartRequest job, int task) throws RpcException {
-        List<String> argv = new ArrayList<>();
-        argv.add("setsid");
-        if (needsUserSwitch(job)) {
-            argv.addAll(List.of("setpriv", "--reuid=" + job.userid(), "--regid=" + Passwd.gid(job.userid()), "--init-groups"));
-        }
-        argv.addAll(job.command());
-        ProcessBuilder pb = new ProcessBuilder(argv).directory(new File(job.cwd()));
-        Map<String, String> env = pb.environment();
-        if (!job.env().isEmpty()) {
-            env.clear();
-            env.putAll(job.env());
-        }
+    /** What the launcher is asked for: the job's own environment (PATH defaulted) and the CANOPY_* variables. */
+    LaunchRequest request(StartRequest job) {
+        Map<String, String> env = new LinkedHashMap<>(job.env());
         env.remove("NOTIFY_SOCKET"); // a task must not speak to systemd as the broker's unit
+        env.putIfAbsent("PATH", "/usr/local/bin:/usr/bin:/bin");
         env.put("CANOPY_JOB_ID", Long.toString(job.id()));
-        env.put("CANOPY_TASK_RANK", Integer.toString(task));
         env.put("CANOPY_JOB_SIZE", Integer.toString(job.ntasks()));
         env.put("CANOPY_JOB_NNODES", Integer.toString(job.nnodes()));
         env.put("CANOPY_URI", localUri);
-        env.putIfAbsent("PATH", "/usr/local/bin:/usr/bin:/bin");
-        if (job.output() != null) {
-            pb.redirectOutput(ProcessBuilder.Redirect.appendTo(new File(job.output())));
-        }
-        if (job.error() != null) {
-            pb.redirectError(ProcessBuilder.Redirect.appendTo(new File(job.error())));
-        }
-        pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        return new LaunchRequest(job.userid(), job.id(), scope, containment, job.cwd(), job.output(), job.error(),
+                job.command(), env, job.tasks());
+    }
+
+    /** Starts the job's tasks here; the listener hears whether they started, on the reader's thread. */
+    Launch launch(StartRequest job, Executor io, Launch.Listener listener) throws RpcException {
         try {
-            return pb.start();
+            return Launch.start(launcher, request(job), io, listener);
         } catch (IOException e) {
-            throw failure(job, e);
+            throw new RpcException(Errno.EIO, "cannot start job " + job.id() + " on " + host + ": " + e.getMessage());
         }
     }
 
-    private boolean needsUserSwitch(StartRequest job) {
-        return myUid == 0 && job.userid() != 0;
+    /** Kills and removes what jobs of an earlier run of this broker left in their cgroups; says what it did. */
+    String cleanup() throws IOException {
+        return ask('C', scope);
     }
 
-    private RpcException failure(StartRequest job, IOException e) {
-        Matcher m = ERRNO.matcher(String.valueOf(e.getMessage()));
-        boolean found = m.find();
-        int errno = found ? Integer.parseInt(m.group(1)) : Errno.EIO;
-        String why = found ? m.group(2) : String.valueOf(e.getMessage());
-        return new RpcException(errno, "cannot start job " + job.id() + " on " + host + ": " + why
-                + (job.output() != null || job.error() != null ? " (check its --output/--error paths)" : ""));
+    /** Kills and removes what is left of one job here (its launcher went away). */
+    String cleanup(long jobId) throws IOException {
+        return ask('C', scope + " " + jobId);
     }
 
-    /** The executable {@code cmd} names (a path, or found on {@code path}), or null. */
-    static Path resolve(String cmd, String path) {
-        if (cmd.contains("/")) {
-            Path p = Path.of(cmd);
-            return Files.isExecutable(p) && !Files.isDirectory(p) ? p : null;
+    /** What containment jobs get here, as the launcher sees it. */
+    String probe() throws IOException {
+        return ask('P', containment);
+    }
+
+    private String ask(char what, String value) throws IOException {
+        if (unusable.isPresent()) {
+            throw new IOException(unusable.get());
         }
-        String dirs = path == null || path.isBlank() ? "/usr/local/bin:/usr/bin:/bin" : path;
-        for (String d : dirs.split(":")) {
-            if (d.isEmpty()) {
-                continue;
-            }
-            Path p = Path.of(d, cmd);
-            if (Files.isExecutable(p) && !Files.isDirectory(p)) {
-                return p;
-            }
+        try (LaunchChannel ch = launcher.open()) {
+            ByteArrayOutputStream req = new ByteArrayOutputStream();
+            LaunchProtocol.frame(req, what, value);
+            ch.out().write(req.toByteArray());
+            ch.out().flush();
+            return LaunchProtocol.answer(ch.in());
         }
-        return null;
     }
 }

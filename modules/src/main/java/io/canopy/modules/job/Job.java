@@ -25,6 +25,7 @@ final class Job {
     private final TreeMap<Integer, Integer> finished = new TreeMap<>();
     private final TreeSet<Integer> released = new TreeSet<>();
     private final TreeSet<Integer> excused = new TreeSet<>();
+    private final TreeMap<Integer, NodeUsage> usage = new TreeMap<>();
 
     private JobState state = JobState.DEPEND;
     private Map<Integer, Integer> alloc = Map.of();
@@ -54,12 +55,13 @@ final class Job {
         j.finished.putAll(r.finished());
         j.released.addAll(r.released());
         j.excused.addAll(r.excused());
+        j.usage.putAll(r.usage());
         return j;
     }
 
     JobRecord record() {
         return new JobRecord(id, userid, spec, List.copyOf(events), Map.copyOf(finished), List.copyOf(released),
-                List.copyOf(excused));
+                List.copyOf(excused), Map.copyOf(usage));
     }
 
     /** Appends an event and applies it; returns it (for watchers). */
@@ -190,13 +192,24 @@ final class Job {
 
     // ---- node progress ----
 
-    /** Records that {@code rank}'s tasks ended with {@code status} (the largest); false if known already. */
-    boolean finished(int rank, int status) {
+    /**
+     * Records that {@code rank}'s tasks ended with {@code status} (the largest), having used
+     * {@code used} there (null: not measured); false if known already.
+     */
+    boolean finished(int rank, int status, NodeUsage used) {
         if (!alloc.containsKey(rank) || finished.containsKey(rank) || excused.contains(rank)) {
             return false;
         }
         finished.put(rank, status);
+        if (used != null) {
+            usage.put(rank, used);
+        }
         return true;
+    }
+
+    /** What the job used on each node that reported it. */
+    Map<Integer, NodeUsage> usage() {
+        return Collections.unmodifiableMap(usage);
     }
 
     /** Records that {@code rank} released the job (epilog done); false if known already. */

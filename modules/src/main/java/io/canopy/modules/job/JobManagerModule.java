@@ -37,6 +37,8 @@ public final class JobManagerModule implements BrokerModule {
     private final List<String> hosts = new ArrayList<>();
     private int inactiveLimit;
     private int inactiveCount;
+    /** Jobs of users other than the instance owner can run although brokers are not root (a launcher socket). */
+    private boolean otherUsers;
     private boolean schedReady; // the scheduler knows the allocations that exist: new ones may be asked for
 
     @Override
@@ -51,6 +53,7 @@ public final class JobManagerModule implements BrokerModule {
             return;
         }
         inactiveLimit = Math.max(1, ctx.config().getInt("inactive_limit", 10_000));
+        otherUsers = Boolean.parseBoolean(ctx.config().get("other_users", "false"));
         store = new JobStore(ctx);
         for (Job j : store.all().values()) {
             if (j.spec().key() != null) {
@@ -186,11 +189,12 @@ public final class JobManagerModule implements BrokerModule {
 
     private void submit(Request req) throws RpcException {
         JobSpec spec = req.payload(JobSpec.class).validated();
-        if (req.userid() != ctx.ownerUid() && ctx.ownerUid() != 0) {
-            // brokers that are not root cannot switch users: the job would run as the instance
-            // owner, with its keys and its state (flux needs its IMP helper for the same reason)
+        if (req.userid() != ctx.ownerUid() && ctx.ownerUid() != 0 && !otherUsers) {
+            // brokers that are not root, without a privileged launcher, cannot switch users: the job
+            // would run as the instance owner, with its keys and its state
             throw new RpcException(Errno.EPERM, "this instance runs as " + UserNames.of(ctx.ownerUid())
-                    + " and cannot run jobs as " + UserNames.of(req.userid()) + "; only the instance owner may submit");
+                    + " and cannot run jobs as " + UserNames.of(req.userid()) + "; only the instance owner may submit "
+                    + "(an administrator can enable every user's jobs with [job-exec] launcher_socket; docs/jobs.md)");
         }
         if (known(spec, req)) {
             return;
@@ -305,7 +309,7 @@ public final class JobManagerModule implements BrokerModule {
             for (JsonNode t : b.path("tasks")) {
                 status = Math.max(status, t.path("status").asInt());
             }
-            boolean changed = j.finished(rank, status);
+            boolean changed = j.finished(rank, status, NodeUsage.of(b.get("usage")));
             if (changed && j.allFinished() && j.exitcode() == null && j.started()) {
                 post(j, "finish", Map.of("status", j.largestStatus()));
             }

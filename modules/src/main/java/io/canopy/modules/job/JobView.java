@@ -34,6 +34,37 @@ final class JobView {
         m.put("cwd", j.spec().cwd());
         m.put("output", j.spec().output());
         m.put("error", j.spec().error());
+        m.put("usage", usage(j.usage()));
+        return m;
+    }
+
+    /**
+     * The job's usage over the nodes that reported it: CPU time summed, peak memory the largest of
+     * any node (each node's cgroup peak), how it was contained; null before any node reported.
+     */
+    static Map<String, Object> usage(Map<Integer, NodeUsage> perNode) {
+        if (perNode.isEmpty()) {
+            return null;
+        }
+        Long cpu = null;
+        Long mem = null;
+        java.util.TreeSet<String> how = new java.util.TreeSet<>();
+        for (NodeUsage u : perNode.values()) {
+            if (u.cpuUsec() != null) {
+                cpu = (cpu == null ? 0 : cpu) + u.cpuUsec();
+            }
+            if (u.memoryPeak() != null) {
+                mem = Math.max(mem == null ? 0 : mem, u.memoryPeak());
+            }
+            if (u.containment() != null) {
+                how.add(u.containment());
+            }
+        }
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("cpu_usec", cpu);
+        m.put("memory_peak", mem);
+        m.put("containment", String.join(",", how));
+        m.put("nodes", perNode.size());
         return m;
     }
 

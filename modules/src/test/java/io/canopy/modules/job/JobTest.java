@@ -42,10 +42,10 @@ class JobTest {
     void theStateFollowsTheEventlogToCompleted() throws RpcException {
         Job j = running();
         assertEquals(JobState.RUN, j.state());
-        assertTrue(j.finished(3, 0));
-        assertFalse(j.finished(3, 0), "a repeated report changes nothing");
+        assertTrue(j.finished(3, 0, null));
+        assertFalse(j.finished(3, 0, null), "a repeated report changes nothing");
         assertFalse(j.allFinished());
-        assertTrue(j.finished(4, 0));
+        assertTrue(j.finished(4, 0, null));
         j.post("finish", Map.of("status", j.largestStatus()));
         assertEquals(JobState.CLEANUP, j.state());
         j.released(3);
@@ -67,7 +67,7 @@ class JobTest {
         assertTrue(j.excuse(3));
         assertEquals(List.of(4), j.running());
         assertTrue(j.abandoned(3));
-        j.finished(4, 143);
+        j.finished(4, 143, null);
         j.released(4);
         j.post("clean", Map.of());
         assertEquals("EXCEPTION", j.result());
@@ -82,7 +82,7 @@ class JobTest {
     @Test
     void aCommittedJobComesBackTheSameAfterARestart() throws RpcException {
         Job j = running();
-        j.finished(3, 2);
+        j.finished(3, 2, null);
         j.released(3);
         j.excuse(4);
         JobRecord stored = Payloads.decode(Payloads.encode(j.record()), JobRecord.class);

@@ -48,18 +48,19 @@ public final class Cli {
     }
 
     private final Map<String, String> env;
-    private final boolean asNobody;
+    /** What runs each command as another user ({@code setpriv ...}), or nothing. */
+    private final List<String> as;
     private final Duration timeout;
 
-    private Cli(Map<String, String> env, boolean asNobody, Duration timeout) {
+    private Cli(Map<String, String> env, List<String> as, Duration timeout) {
         this.env = Map.copyOf(env);
-        this.asNobody = asNobody;
+        this.as = List.copyOf(as);
         this.timeout = timeout;
     }
 
     /** Commands with no {@code CANOPY_URI}, run as the caller, each allowed 60 s. */
     public static Cli plain() {
-        return new Cli(Map.of(), false, Duration.ofSeconds(60));
+        return new Cli(Map.of(), List.of(), Duration.ofSeconds(60));
     }
 
     /** Commands talking to the broker at {@code uri} through {@code CANOPY_URI}. */
@@ -70,16 +71,24 @@ public final class Cli {
     public Cli withEnv(String name, String value) {
         Map<String, String> copy = new HashMap<>(env);
         copy.put(name, value);
-        return new Cli(copy, asNobody, timeout);
+        return new Cli(copy, as, timeout);
     }
 
-    /** The same commands run as user nobody, group nogroup, no supplementary groups. */
+    /**
+     * The same commands run as user nobody, group nogroup, no supplementary groups; the environment
+     * is applied after the switch (by {@code env}), so that it reaches only the user's command.
+     */
     public Cli asNobody() {
-        return new Cli(env, true, timeout);
+        return new Cli(env, AS_NOBODY, timeout);
+    }
+
+    /** The same commands run as {@code user}, with its primary group and the groups NSS gives it. */
+    public Cli asUser(String user, int gid) {
+        return new Cli(env, List.of("setpriv", "--reuid=" + user, "--regid=" + gid, "--init-groups"), timeout);
     }
 
     public Cli withTimeout(Duration limit) {
-        return new Cli(env, asNobody, limit);
+        return new Cli(env, as, limit);
     }
 
     /** {@code bin/canopy ARGS...}. */
@@ -94,7 +103,7 @@ public final class Cli {
      * block for a while (a request waiting for a broker that is away).
      */
     public Running start(String... args) {
-        List<String> cmd = new ArrayList<>(asNobody ? AS_NOBODY : List.of());
+        List<String> cmd = prefix();
         cmd.add(Repo.canopy().toString());
         cmd.addAll(List.of(args));
         try {
@@ -103,7 +112,9 @@ public final class Cli {
             ProcessBuilder pb = new ProcessBuilder(cmd).directory(Repo.root().toFile())
                     .redirectOutput(out.toFile()).redirectError(err.toFile());
             pb.environment().remove("CANOPY_URI");
-            pb.environment().putAll(env);
+            if (as.isEmpty()) {
+                pb.environment().putAll(env);
+            }
             return new Running(cmd, pb.start(), out, err);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot run " + cmd, e);
@@ -151,7 +162,7 @@ public final class Cli {
 
     /** Any command, with this instance's environment, user and timeout (e.g. {@code sh -c ...}). */
     public Result exec(List<String> command) {
-        List<String> cmd = new ArrayList<>(asNobody ? AS_NOBODY : List.of());
+        List<String> cmd = prefix();
         cmd.addAll(command);
         try {
             Path out = Files.createTempFile("canopy-cli-", ".out");
@@ -160,7 +171,9 @@ public final class Cli {
                 ProcessBuilder pb = new ProcessBuilder(cmd).directory(Repo.root().toFile())
                         .redirectOutput(out.toFile()).redirectError(err.toFile());
                 pb.environment().remove("CANOPY_URI");
-                pb.environment().putAll(env);
+                if (as.isEmpty()) {
+                    pb.environment().putAll(env);
+                }
                 Process p = pb.start();
                 awaitExit(p, cmd, out, err);
                 return new Result(p.exitValue(), Files.readString(out), Files.readString(err));
@@ -171,6 +184,16 @@ public final class Cli {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot run " + cmd, e);
         }
+    }
+
+    /** setpriv and then env with this Cli's variables, when commands run as another user. */
+    private List<String> prefix() {
+        List<String> cmd = new ArrayList<>(as);
+        if (!as.isEmpty()) {
+            cmd.add("/usr/bin/env");
+            env.forEach((k, v) -> cmd.add(k + "=" + v));
+        }
+        return cmd;
     }
 
     private void awaitExit(Process p, List<String> cmd, Path out, Path err) throws IOException {

@@ -155,6 +155,20 @@ public final class InstanceFixture implements AutoCloseable {
         awaitExit(rank);
     }
 
+    /**
+     * SIGKILL to the broker and, first, to every canopy-launch it started: the node's whole Canopy
+     * side dies at once (the OOM killer, a kernel panic seen from the jobs' side), leaving the jobs'
+     * tasks behind in their cgroups. Waits for the broker's exit.
+     */
+    public void killWithLaunchers(int rank) {
+        Process p = process(rank);
+        List<ProcessHandle> launchers = p.descendants()
+                .filter(d -> d.info().command().orElse("").endsWith("/canopy-launch")).toList();
+        launchers.forEach(ProcessHandle::destroyForcibly);
+        p.destroyForcibly();
+        awaitExit(rank);
+    }
+
     /** SIGSTOP: the broker hangs, its connections open but silent. */
     public void freeze(int rank) {
         signal("-STOP", rank);

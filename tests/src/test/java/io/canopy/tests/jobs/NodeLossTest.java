@@ -87,7 +87,7 @@ class NodeLossTest {
         awaitState(owner, id, "RUN");
         await("three tasks run").atMost(JobCheck.PATIENCE).until(() -> processesWith(MARK).size() == 3);
 
-        instance.kill(3);
+        instance.killWithLaunchers(3);
         JsonNode job = waitFor(owner, id);
 
         assertEquals("EXCEPTION", job.path("result").asText(), job::toString);
@@ -99,6 +99,21 @@ class NodeLossTest {
         instance.restart(3);
         await("the restarted broker kills the task its killed predecessor left").atMost(JobCheck.PATIENCE)
                 .until(() -> processesWith(MARK).isEmpty());
+    }
+
+    @Test
+    void aBrokerKilledAloneTakesItsTasksWithIt() throws IOException {
+        long id = submit(owner, "-N", "3", "sleep", MARK);
+        awaitState(owner, id, "RUN");
+        await("three tasks run").atMost(JobCheck.PATIENCE).until(() -> processesWith(MARK).size() == 3);
+
+        instance.kill(3);
+        JsonNode job = waitFor(owner, id);
+
+        assertEquals("EXCEPTION", job.path("result").asText(), job::toString);
+        await("its launcher kills the task once the broker is gone").atMost(JobCheck.PATIENCE)
+                .until(() -> processesWith(MARK).isEmpty());
+        instance.restart(3);
     }
 
     @Test

@@ -26,7 +26,9 @@ public final class JobCommand implements Runnable {
     }
 
     /** {@code canopy job info ID [--json]}. */
-    @Command(name = "info", mixinStandardHelpOptions = true, description = "Show a job: its state, result, nodes and exceptions.")
+    @Command(name = "info", mixinStandardHelpOptions = true,
+            description = "Show a job: its state, result, nodes, exceptions, and the CPU time and peak memory its "
+                    + "cgroups measured (summed over nodes, and the largest node's peak).")
     public static final class Info implements Callable<Integer> {
         @Mixin
         ConnectionOptions connection;
@@ -60,6 +62,12 @@ public final class JobCommand implements Runnable {
                         }
                     } else if (k.startsWith("t_")) {
                         out.printf("%s: %s%n", k.substring(2), JobFormat.time(v));
+                    } else if (k.equals("usage")) {
+                        out.printf("cpu time: %s%n", v.path("cpu_usec").isNumber()
+                                ? JobFormat.duration(v.path("cpu_usec").asLong() / 1e6) : "-");
+                        out.printf("peak memory: %s%n", v.path("memory_peak").isNumber()
+                                ? JobFormat.bytes(v.path("memory_peak").asLong()) : "-");
+                        out.printf("containment: %s%n", v.isObject() ? v.path("containment").asText("-") : "-");
                     } else if (k.equals("command")) {
                         StringBuilder b = new StringBuilder();
                         v.forEach(a -> b.append(b.length() == 0 ? "" : " ").append(a.asText()));

@@ -63,6 +63,18 @@ final class JobFormat {
         return String.format(Locale.ROOT, "%.1fd", s / 86400);
     }
 
+    /** Bytes as 512B, 1.5K, 20.3M, 1.2G (powers of 1,024, as free -h and flux show them). */
+    static String bytes(long n) {
+        String[] units = {"B", "K", "M", "G", "T", "P"};
+        double v = n;
+        int u = 0;
+        while (v >= 1024 && u < units.length - 1) {
+            v /= 1024;
+            u++;
+        }
+        return u == 0 ? n + "B" : String.format(Locale.ROOT, "%.1f%s", v, units[u]);
+    }
+
     /** One eventlog line: {@code 1700000000.123456 name key=value ...}. */
     static String eventLine(JsonNode e) {
         StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "%.6f %s", e.path("timestamp").asDouble(),

@@ -43,7 +43,10 @@ public record InstanceSetup(BrokerConfig broker, ZmqOverlay overlay) {
         java.util.Map<String, java.util.Map<String, String>> moduleArgs = java.util.Map.of(
                 "resource", java.util.Map.of("drain_on_lost", Boolean.toString(config.resource().drainOnLost()),
                         "exclude", config.resource().exclude()),
-                "job-exec", config.jobExec().moduleArgs());
+                "job-exec", config.jobExec().moduleArgs(),
+                // with a privileged launcher, brokers that are not root still run every user's jobs
+                "job-manager", java.util.Map.of("other_users",
+                        Boolean.toString(config.jobExec().launcherSocket().isPresent())));
         BrokerConfig broker = new BrokerConfig(topology, run.toAbsolutePath(), PeerCredentials.currentUid(),
                 maxFrameSize, modules, config.broker().quorum(), moduleArgs);
         CurveCertificate cert = config.bootstrap().curveCert().isEmpty() ? null

@@ -11,6 +11,8 @@ import java.util.List;
 public final class JavaCommand {
     /** Lets the local connector read a peer's numeric uid from the JDK's user principal. */
     public static final String ADD_OPENS = "--add-opens=java.base/sun.nio.fs=ALL-UNNAMED";
+    /** The system property naming canopy-launch when it is not beside the code (a build tree). */
+    public static final String LAUNCHER_PROPERTY = "canopy.launcher";
 
     private JavaCommand() {}
 
@@ -20,6 +22,10 @@ public final class JavaCommand {
         cmd.add(javaBinary());
         cmd.addAll(jvmOptions);
         cmd.add(ADD_OPENS);
+        String launcher = System.getProperty(LAUNCHER_PROPERTY);
+        if (launcher != null) {
+            cmd.add("-D" + LAUNCHER_PROPERTY + "=" + launcher); // the brokers use the same canopy-launch
+        }
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add("io.canopy.tools.Main");
