@@ -137,7 +137,16 @@ class InstanceConfigErrorsTest {
                 arguments(HOSTS + "[job-exec]\nepilog_timeout = \"5 minutes\"", "job-exec.epilog_timeout",
                         "is not a duration", "\"2m\""),
                 arguments(HOSTS + "[job-exec]\ndrain_on_epilog_failure = 1", "job-exec.drain_on_epilog_failure",
-                        "expected true or false, got the integer 1", "drain_on_epilog_failure = true"));
+                        "expected true or false, got the integer 1", "drain_on_epilog_failure = true"),
+                arguments(HOSTS + "[job-exec]\nepilog = \"epilog.sh\"", "job-exec.epilog",
+                        "\"epilog.sh\" is not an absolute path", "starting with /"),
+                arguments(HOSTS + "[job-exec]\nlauncher = \"canopy-launch\"", "job-exec.launcher",
+                        "\"canopy-launch\" is not an absolute path", "starting with /"),
+                arguments(HOSTS + "[job-exec]\nlauncher_socket = \"run/x.sock\"", "job-exec.launcher_socket",
+                        "is not an absolute path", "starting with /"),
+                arguments(HOSTS + "[job-exec]\ncontainment = \"cgroups\"", "job-exec.containment",
+                        "\"cgroups\" is not one of auto, cgroup-v2, cgroup-v1, process-group",
+                        "containment = \"auto\""));
     }
 
     @ParameterizedTest

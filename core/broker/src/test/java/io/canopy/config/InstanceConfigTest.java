@@ -71,6 +71,8 @@ class InstanceConfigTest {
                 epilog = "/etc/canopy/epilog"
                 epilog_timeout = "90s"
                 drain_on_epilog_failure = true
+                launcher_socket = "/run/canopy-launch.sock"
+                containment = "cgroup-v1"
                 """);
         assertEquals(6, c.size());
         assertEquals(List.of(
@@ -85,7 +87,8 @@ class InstanceConfigTest {
         assertEquals(new Tbon(3, Duration.ofMillis(500), Duration.ofSeconds(5), Duration.ofMinutes(2)), c.tbon());
         assertEquals(new BrokerSection(Path.of("/tmp/canopy/run"), Path.of("/tmp/canopy/state"), 6), c.broker());
         assertEquals(new Resource(true), c.resource());
-        assertEquals(new JobExec(Optional.of(Path.of("/etc/canopy/epilog")), Duration.ofSeconds(90), true),
+        assertEquals(new JobExec(Optional.of(Path.of("/etc/canopy/epilog")), Duration.ofSeconds(90), true, Duration.ofSeconds(5),
+                0, Optional.empty(), Optional.of(Path.of("/run/canopy-launch.sock")), "cgroup-v1"),
                 c.jobExec());
     }
 

@@ -41,12 +41,25 @@ public final class BrokerProcesses implements AutoCloseable {
 
     /** Like {@link #start(String, Path)}, running the broker under {@code prefix} (e.g. ip netns exec NS). */
     public BrokerProcess start(String host, Path config, List<String> prefix) {
+        return start(host, config, prefix, null);
+    }
+
+    /** Like {@link #start(String, Path)}, the broker running as {@code user} (and its group), not root. */
+    public BrokerProcess startAs(String user, String host, Path config) {
+        return start(host, config, List.of("setpriv", "--reuid=" + user, "--regid=" + user, "--clear-groups"), user);
+    }
+
+    private BrokerProcess start(String host, Path config, List<String> prefix, String owner) {
         try {
             Path rundir = dir.resolve(host);
             for (int n = 2; Files.exists(rundir) && n < 100; n++) { // a host started again gets a fresh rundir
                 rundir = dir.resolve(host + "-" + n);
             }
             Files.createDirectories(rundir);
+            if (owner != null) {
+                var users = rundir.getFileSystem().getUserPrincipalLookupService();
+                Files.setOwner(rundir, users.lookupPrincipalByName(owner));
+            }
             List<String> cmd = new ArrayList<>(prefix);
             cmd.addAll(List.of(Repo.canopy().toString(), "broker", "--config", config.toString(),
                     "--hostname", host, "--rundir", rundir.toString()));

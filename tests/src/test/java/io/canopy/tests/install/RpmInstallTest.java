@@ -58,9 +58,16 @@ class RpmInstallTest {
         for (String f : List.of("/usr/bin/canopy", "/usr/share/canopy/canopy.jar", "/usr/lib/systemd/system/canopy.service",
                 "/usr/lib/sysusers.d/canopy.conf", "/usr/lib/tmpfiles.d/canopy.conf", "/etc/canopy/system.toml",
                 "/var/lib/canopy", "/run/canopy", "/usr/share/man/man1/canopy.1.gz",
-                "/usr/share/man/man1/canopy-resource-drain.1.gz", "/usr/share/bash-completion/completions/canopy")) {
+                "/usr/share/man/man1/canopy-resource-drain.1.gz", "/usr/share/bash-completion/completions/canopy",
+                "/usr/libexec/canopy/canopy-launch", "/usr/lib/systemd/system/canopy-launch.socket",
+                "/usr/lib/systemd/system/canopy-launch@.service")) {
             assertTrue(files.contains(f), f + " in " + files);
         }
+        Result modes = sh.exec(List.of("rpm", "-qp", "--dump", rpm));
+        String launcher = modes.lines().stream().filter(l -> l.startsWith("/usr/libexec/canopy/canopy-launch ")).findFirst()
+                .orElseThrow();
+        assertTrue(launcher.split(" ")[4].endsWith("0755") && launcher.contains(" root root "),
+                "canopy-launch is root's, 0755, never set-user-ID: " + launcher);
         Result info = sh.exec(List.of("rpm", "-qp", "--requires", "--configfiles", rpm));
         assertTrue(info.stdout().contains("java-17-openjdk-headless"), info::toString);
         assertTrue(info.stdout().contains("/etc/canopy/system.toml"), "a %config file: " + info);
