@@ -606,9 +606,10 @@ static int reap(int block);
 static void kill_all(void) {
     long long deadline = now_ms() + 10000;
     while (now_ms() < deadline) {
+        /* without a cgroup: as child subreaper, a launcher with no child left has no descendant left */
+        if (track < 0 && reap(0) < 0) break;
         int n = signal_job(SIGKILL);
         int none_left = reap(0) < 0;
-        /* done when nothing is listed; without a cgroup, also when no child of ours is left */
         if (n == 0 && (track >= 0 || none_left)) break;
         struct timespec ts = {0, 5 * 1000000};
         nanosleep(&ts, NULL);

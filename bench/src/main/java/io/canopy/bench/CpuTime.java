@@ -23,6 +23,17 @@ record CpuTime(long userNanos, long systemNanos) {
         }
     }
 
+    /** What the waited-for children of process {@code pid} used, all together (cutime, cstime). */
+    static CpuTime children(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return new CpuTime(Long.parseLong(f[13]) * NANOS_PER_TICK, Long.parseLong(f[14]) * NANOS_PER_TICK);
+        } catch (IOException | RuntimeException e) {
+            return new CpuTime(0, 0);
+        }
+    }
+
     CpuTime minus(CpuTime earlier) {
         return new CpuTime(userNanos - earlier.userNanos, systemNanos - earlier.systemNanos);
     }

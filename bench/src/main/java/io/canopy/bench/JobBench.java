@@ -30,6 +30,8 @@ public final class JobBench {
     private static final int WINDOW = 128;
     /** {@code -Dbench.cores=N}: cores each node offers the scheduler (default: what it has). */
     private static final String CORES = System.getProperty("bench.cores");
+    /** {@code -Dbench.containment=MODE}: {@code [job-exec] containment} (auto, cgroup-v1, cgroup-v2, process-group). */
+    private static final String CONTAINMENT = System.getProperty("bench.containment");
 
     public static void main(String[] args) throws Exception {
         int jobs = args.length > 0 ? Integer.parseInt(args[0]) : 1000;
@@ -38,13 +40,15 @@ public final class JobBench {
                 Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), load());
         try (TestInstance in = TestInstance.start(TestInstance.Options.of(brokers).fanout(2).timeout(Duration.ofSeconds(180))
                 .rundir(System.getProperty("bench.rundir") == null ? null : java.nio.file.Path.of(System.getProperty("bench.rundir")))
-                .extraToml(CORES == null ? "" : "[job-exec]\ncores = " + CORES + "\n"));
+                .extraToml("[job-exec]\n" + (CORES == null ? "" : "cores = " + CORES + "\n")
+                        + (CONTAINMENT == null ? "" : "containment = \"" + CONTAINMENT + "\"\n")));
                 CanopyClient c = CanopyClient.connect(in.socket(0))) {
             awaitCores(c, brokers);
             run(c, Math.min(200, jobs)); // warm up
             double ping = ping(c, 20_000);
             double spawn = spawn(jobs);
             double[] r = run(c, jobs);
+            System.out.printf(Locale.ROOT, "containment: %s; ", CONTAINMENT == null ? "auto" : CONTAINMENT);
             System.out.printf(Locale.ROOT, "cores per node: %s; submit only: %.0f jobs/s; end to end (submit to INACTIVE): "
                     + "%.0f jobs/s (target 500)%n  baselines in this run: broker.ping to rank 0 %.0f req/s (a job costs "
                     + "%.0f pings); `setsid true` started from one JVM, 16 at a time: %.0f processes/s (jobs end to end = "

@@ -299,7 +299,7 @@ class LaunchTest {
 
     @Test
     void nothingOfAJobOutlivesItWhateverItForked() throws Exception {
-        for (String how : List.of("auto", "cgroup-v1", "process-group")) {
+        for (String how : List.of("auto", "cgroup-v2", "cgroup-v1", "process-group")) {
             String tag = "300.9" + how.length();
             Recorder r = run(launcher(how), job(ME, "setsid sleep " + tag + " & (sleep " + tag + " &); nohup sleep " + tag
                     + " >/dev/null 2>&1 & echo started"));
