@@ -140,7 +140,7 @@ class InstanceConfigTest {
 
         Files.writeString(file, "[tbon]\nfanout = 0\n");
         ConfigException bad = assertThrows(ConfigException.class, () -> InstanceConfig.load(file));
-        assertTrue(bad.getMessage().startsWith(file + ": tbon.fanout: "), bad.getMessage());
+        assertTrue(bad.getMessage().startsWith(file + ":2: tbon.fanout: "), bad.getMessage());
 
         Path missing = dir.resolve("nope.toml");
         ConfigException e = assertThrows(ConfigException.class, () -> InstanceConfig.load(missing));

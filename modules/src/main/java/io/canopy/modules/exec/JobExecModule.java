@@ -207,8 +207,10 @@ public final class JobExecModule implements BrokerModule {
             released(job, epilog);
             return;
         }
-        // drained before the release, so that the scheduler never gives the node new work first
-        ctx.rpc(0, "resource.drain", Map.of("targets", Integer.toString(ctx.rank()), "reason", o.note()))
+        // drained before the release, so that the scheduler never gives the node new work first;
+        // "update": a node drained already keeps its drain (and the operator's reason)
+        ctx.rpc(0, "resource.drain", Map.of("targets", Integer.toString(ctx.rank()), "reason", o.note(),
+                "mode", "update"))
                 .whenComplete((r, err) -> {
                     if (err != null) {
                         ctx.log().error("job-exec: cannot drain {} after its epilog failed: {}", ctx.hostname(), err.getMessage());

@@ -1,7 +1,6 @@
 package io.canopy.modules.resource;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.canopy.idset.Hostlist;
 import io.canopy.message.Errno;
 import io.canopy.module.Access;
 import io.canopy.module.BrokerModule;
@@ -25,22 +24,24 @@ import java.util.TreeSet;
  * <p>Topics:
  * <ul>
  *   <li>{@code resource.status} (user): every rank with its state and drain record.
- *   <li>{@code resource.drain} (owner): {@code {"targets":"0-3", "reason":"...", "force":false}}.
+ *   <li>{@code resource.drain} (owner): {@code {"targets":"0-3", "reason":"...", "mode":"fail"}}; the
+ *       modes are {@link DrainMode}'s ({@code fail} unless given: an already drained node is an error).
  *   <li>{@code resource.undrain} (owner): {@code {"targets":"node[1-2]"}}.
  * </ul>
  * Events consumed: {@code overlay.peer-status}. Events published: {@code resource.drain},
  * {@code resource.undrain}, {@code resource.status} (a rank's status changed).
  * Config: {@code drain_on_lost=true} drains a rank with reason {@code lost} when it is lost;
- * {@code exclude=RANKS|HOSTS} marks ranks that never run jobs (service nodes), as {@code excluded}
- * in {@code resource.status}. A drained rank where the scheduler ({@code sched.busy}) still has
+ * {@code exclude=RANKS} marks ranks that never run jobs (service nodes), as {@code excluded} in
+ * {@code resource.status}; they cannot be drained ({@link Exclusions}). A drained rank where the scheduler ({@code sched.busy}) still has
  * jobs is reported {@code draining}, and {@code drained} once they are over.
  */
 public final class ResourceModule implements BrokerModule {
     private ModuleContext ctx;
     private Inventory inventory;
     private DrainSet drains;
+    private Drains drainer;
     private boolean drainOnLost;
-    private java.util.Set<Integer> excluded = java.util.Set.of();
+    private Exclusions excluded;
     private final List<Event> early = new ArrayList<>();
 
     @Override
@@ -56,22 +57,28 @@ public final class ResourceModule implements BrokerModule {
             return;
         }
         drainOnLost = Boolean.parseBoolean(ctx.config().get("drain_on_lost", "false"));
+        excluded = new Exclusions(Exclusions.parse(ctx.config().get("exclude", ""), ctx.size()));
         drains = new DrainSet(ctx.checkpoint());
+        drainer = new Drains(drains, excluded);
         ctx.subscribe("overlay.peer-status", this::onPeerStatus);
-        ctx.rpc(0, "overlay.topology", null).thenAccept(resp -> {
+        ctx.rpc(0, "overlay.topology", null).whenComplete((resp, err) -> {
             try {
-                inventory = new Inventory(resp.payloadTree());
-                String exclude = ctx.config().get("exclude", "");
-                if (!exclude.isBlank()) {
-                    excluded = Targets.resolve(exclude, inventory);
-                    ctx.log().info("resource: rank(s) {} excluded from running jobs ([resource] exclude)", excluded);
+                if (err != null) {
+                    throw err;
                 }
+                inventory = new Inventory(resp.payloadTree());
+                if (!excluded.ranks().isEmpty()) {
+                    ctx.log().info("resource: {} excluded from running jobs ([resource] exclude)",
+                            Nodes.describe(excluded.ranks().toList(), inventory));
+                }
+                undrainExcluded();
                 for (Event e : early) {
                     onPeerStatus(e);
                 }
                 early.clear();
-            } catch (RpcException e) {
-                throw new IllegalStateException("unreadable overlay.topology: " + e.getMessage(), e);
+            } catch (Throwable e) {
+                ctx.log().error("resource: cannot learn the instance's ranks from overlay.topology ({}); "
+                        + "resource commands will answer EAGAIN until the module is reloaded", e.toString());
             }
         });
         ctx.serve("resource.status", Access.USER, this::status);
@@ -99,7 +106,7 @@ public final class ResourceModule implements BrokerModule {
             return;
         }
         ctx.publish("resource.status", Map.of("rank", rank, "host", inventory.host(rank), "status", status));
-        if (status.equals("lost") && drainOnLost && drains.get(rank) == null) {
+        if (status.equals("lost") && drainOnLost && drains.get(rank) == null && !excluded.contains(rank)) {
             drains.update(d -> d.put(rank, new Drain("lost", ctx.ownerUid(), UserNames.of(ctx.ownerUid()), now())));
             ctx.log().warn("resource: drained {} (rank {}): lost", inventory.host(rank), rank);
             ctx.publish("resource.drain", Map.of("ranks", List.of(rank), "reason", "lost"));
@@ -156,20 +163,13 @@ public final class ResourceModule implements BrokerModule {
         Inventory inv = inventory();
         TreeSet<Integer> ranks = Targets.resolve(b.path("targets").asText(""), inv);
         String reason = b.path("reason").asText("");
-        boolean force = b.path("force").asBoolean(false);
+        DrainMode mode = DrainMode.parse(b.path("mode").asText(""));
         Drain record = new Drain(reason, req.userid(), UserNames.of(req.userid()), now());
-        List<Integer> changed = new ArrayList<>();
-        drains.update(d -> {
-            for (int r : ranks) {
-                if (force || !d.containsKey(r)) {
-                    d.put(r, record);
-                    changed.add(r);
-                }
-            }
-        });
+        Drains.Change change = drainer.drain(ranks, record, mode, inv);
+        List<Integer> changed = change.ranks();
         if (!changed.isEmpty()) {
-            ctx.log().info("resource: drained {} (ranks {}) for uid {}: {}", hosts(changed, inv), changed, req.userid(),
-                    reason.isEmpty() ? "no reason given" : reason);
+            ctx.log().info("resource: drained {} for uid {} ({}): {}", Nodes.describe(changed, inv), req.userid(),
+                    mode.wire(), reason.isEmpty() ? "no reason given" : reason);
             ctx.publish("resource.drain", Map.of("ranks", changed, "reason", reason));
         }
         List<Integer> kept = new ArrayList<>(ranks);
@@ -180,19 +180,20 @@ public final class ResourceModule implements BrokerModule {
     private void undrain(Request req) throws RpcException {
         Inventory inv = inventory();
         TreeSet<Integer> ranks = Targets.resolve(req.payloadTree().path("targets").asText(""), inv);
-        List<Integer> notDrained = ranks.stream().filter(r -> drains.get(r) == null).toList();
-        if (!notDrained.isEmpty()) {
-            throw new RpcException(Errno.EINVAL, "rank(s) " + io.canopy.idset.IdSet.of(notDrained.stream()
-                    .mapToInt(Integer::intValue).toArray()) + " (" + hosts(notDrained, inv) + ") not drained; nothing was changed");
-        }
-        drains.update(d -> ranks.forEach(d::remove));
-        ctx.log().info("resource: undrained {} (ranks {}) for uid {}", hosts(ranks, inv), ranks, req.userid());
+        drainer.undrain(ranks, inv);
+        ctx.log().info("resource: undrained {} for uid {}", Nodes.describe(ranks, inv), req.userid());
         ctx.publish("resource.undrain", Map.of("ranks", List.copyOf(ranks)));
         req.respond(Map.of("undrained", List.copyOf(ranks)));
     }
 
-    private static String hosts(java.util.Collection<Integer> ranks, Inventory inv) {
-        return Hostlist.compress(ranks.stream().map(inv::host).toList());
+    /** Drops the drains of excluded nodes (exclude changed since they were drained). */
+    private void undrainExcluded() throws RpcException {
+        Drains.Change dropped = drainer.undrainExcluded();
+        if (!dropped.ranks().isEmpty()) {
+            ctx.log().warn("resource: undrained {}: excluded by [resource] exclude now", Nodes.describe(dropped.ranks(),
+                    inventory));
+            ctx.publish("resource.undrain", Map.of("ranks", dropped.ranks()));
+        }
     }
 
     private static double now() {

@@ -42,7 +42,7 @@ public record InstanceSetup(BrokerConfig broker, ZmqOverlay overlay) {
         Path run = rundir != null ? rundir : config.broker().rundir();
         java.util.Map<String, java.util.Map<String, String>> moduleArgs = java.util.Map.of(
                 "resource", java.util.Map.of("drain_on_lost", Boolean.toString(config.resource().drainOnLost()),
-                        "exclude", config.resource().exclude()),
+                        "exclude", config.resource().excludeRanks().toString()),
                 "job-exec", config.jobExec().moduleArgs());
         BrokerConfig broker = new BrokerConfig(topology, run.toAbsolutePath(), PeerCredentials.currentUid(),
                 maxFrameSize, modules, config.broker().quorum(), moduleArgs);
