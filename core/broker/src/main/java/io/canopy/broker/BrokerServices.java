@@ -17,7 +17,8 @@ import java.util.Optional;
  * The broker's own services, answered on the broker thread:
  * <ul>
  *   <li>{@code broker.ping} (user): echoes the payload; the cheapest round trip there is.
- *   <li>{@code broker.uptime} (user, answers before run): state, rank, size, uptime.
+ *   <li>{@code broker.uptime} (user, answers before run): state, rank, size, uptime, the build's
+ *       version and when the broker started.
  *   <li>{@code broker.stats} (user): clients, subscriptions, modules, messages routed.
  *   <li>{@code broker.dmesg} (owner): the log ring; {@code {"clear":true}} empties it.
  *   <li>{@code broker.shutdown} (owner): an orderly shutdown of this broker.
@@ -46,7 +47,7 @@ final class BrokerServices {
 
     /** The answer to {@code broker.uptime}. */
     record Uptime(String state, int rank, int size, double uptime, double stateSeconds, String hostname,
-            int owner, long pid, Integer parent, int protocol) {}
+            int owner, long pid, Integer parent, int protocol, String version, double started) {}
 
     /** The answer to {@code broker.stats}. */
     record Stats(int clients, int subscriptions, int modules, long requests, long responsesDropped,
@@ -62,7 +63,7 @@ final class BrokerServices {
         respond(req, new Uptime(broker.state().label(), c.rank(), c.size(), up,
                 broker.states().secondsInState(), c.hostname(), c.ownerUid(),
                 ProcessHandle.current().pid(), c.topology().parent() < 0 ? null : c.topology().parent(),
-                Message.PROTOCOL_VERSION));
+                Message.PROTOCOL_VERSION, BuildVersion.version(), broker.startedAt().toEpochMilli() / 1000.0));
     }
 
     private void stats(Message req) {

@@ -41,6 +41,11 @@ public final class BrokerProcesses implements AutoCloseable {
 
     /** Like {@link #start(String, Path)}, running the broker under {@code prefix} (e.g. ip netns exec NS). */
     public BrokerProcess start(String host, Path config, List<String> prefix) {
+        return start(host, config, prefix, java.util.Map.of());
+    }
+
+    /** Like {@link #start(String, Path, List)}, with {@code env} added to the broker's environment. */
+    public BrokerProcess start(String host, Path config, List<String> prefix, java.util.Map<String, String> env) {
         try {
             Path rundir = dir.resolve(host);
             for (int n = 2; Files.exists(rundir) && n < 100; n++) { // a host started again gets a fresh rundir
@@ -55,6 +60,7 @@ public final class BrokerProcesses implements AutoCloseable {
                     .redirectErrorStream(true);
             pb.environment().remove("CANOPY_URI");
             pb.environment().put("CANOPY_JAVA_OPTS", JAVA_OPTS);
+            pb.environment().putAll(env);
             BrokerProcess b = new BrokerProcess(host, rundir, pb.start());
             started.add(b);
             return b;
