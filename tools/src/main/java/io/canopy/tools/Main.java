@@ -10,6 +10,7 @@ import io.canopy.tools.cli.ModuleCommand;
 import io.canopy.tools.cli.OverlayCommand;
 import io.canopy.tools.cli.PingCommand;
 import io.canopy.tools.cli.CancelCommand;
+import io.canopy.tools.cli.ConfigCommand;
 import io.canopy.tools.cli.JobCommand;
 import io.canopy.tools.cli.JobsCommand;
 import io.canopy.tools.cli.ResourceCommand;
@@ -69,7 +70,8 @@ public final class Main {
             Map.entry("run", RunCommand::new),
             Map.entry("jobs", JobsCommand::new),
             Map.entry("job", JobCommand::new),
-            Map.entry("cancel", CancelCommand::new));
+            Map.entry("cancel", CancelCommand::new),
+            Map.entry("config", ConfigCommand::new));
 
     /** Commands whose arguments, from the first that is not an option, belong to a command they run. */
     private static final java.util.Set<String> RUNS_A_COMMAND = java.util.Set.of("start", "submit", "run");

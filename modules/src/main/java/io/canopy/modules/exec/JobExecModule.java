@@ -44,6 +44,22 @@ public final class JobExecModule implements BrokerModule {
         return "job-exec";
     }
 
+    /**
+     * {@code canopy config reload}: the epilog, its timeout, the drain policy and the kill timeout
+     * change for jobs that end from now on; {@code cores} stays until the broker restarts (the
+     * scheduler has counted them).
+     */
+    @Override
+    public boolean reconfigure(io.canopy.module.ModuleConfig newConfig) {
+        ExecConfig fresh = ExecConfig.of(newConfig);
+        config = new ExecConfig(fresh.epilog(), fresh.epilogTimeout(), fresh.drainOnEpilogFailure(),
+                fresh.killTimeout(), config.cores());
+        ctx.log().info("job-exec: epilog {}, epilog_timeout {}, drain_on_epilog_failure {}, kill_timeout {}",
+                config.epilog().orElse("none"), io.canopy.module.Durations.format(config.epilogTimeout()),
+                config.drainOnEpilogFailure(), io.canopy.module.Durations.format(config.killTimeout()));
+        return true;
+    }
+
     @Override
     public void start(ModuleContext context) {
         this.ctx = context;

@@ -29,7 +29,8 @@ import java.util.TreeSet;
  *   <li>{@code resource.undrain} (owner): {@code {"targets":"node[1-2]"}}.
  * </ul>
  * Events consumed: {@code overlay.peer-status}. Events published: {@code resource.drain},
- * {@code resource.undrain}, {@code resource.status} (a rank's status changed).
+ * {@code resource.undrain}, {@code resource.status} (a rank's status changed),
+ * {@code resource.exclude} (the excluded ranks changed at a config reload).
  * Config: {@code drain_on_lost=true} drains a rank with reason {@code lost} when it is lost;
  * {@code exclude=RANKS} marks ranks that never run jobs (service nodes), as {@code excluded} in
  * {@code resource.status}; they cannot be drained ({@link Exclusions}). A drained rank where the scheduler ({@code sched.busy}) still has
@@ -85,6 +86,31 @@ public final class ResourceModule implements BrokerModule {
         ctx.serve("resource.drain", Access.OWNER, this::drain);
         ctx.serve("resource.undrain", Access.OWNER, this::undrain);
         ctx.log().info("resource: {} drained rank(s) restored", drains.all().size());
+    }
+
+    /**
+     * {@code canopy config reload}: a new {@code drain_on_lost} and {@code exclude}. Nodes that
+     * become excluded lose their drain ({@code resource.undrain}); the scheduler hears
+     * {@code resource.exclude} and reads the node states again.
+     */
+    @Override
+    public boolean reconfigure(io.canopy.module.ModuleConfig newConfig) throws RpcException {
+        if (ctx.rank() != 0) {
+            return true; // idle here: nothing to change
+        }
+        io.canopy.idset.IdSet ranks = Exclusions.parse(newConfig.get("exclude", ""), ctx.size());
+        drainOnLost = Boolean.parseBoolean(newConfig.get("drain_on_lost", "false"));
+        if (!ranks.equals(excluded.ranks())) {
+            io.canopy.idset.IdSet before = excluded.ranks();
+            excluded.set(ranks);
+            ctx.log().info("resource: exclude is now {} (was {})", ranks.isEmpty() ? "empty" : ranks,
+                    before.isEmpty() ? "empty" : before);
+            if (inventory != null) {
+                undrainExcluded();
+            }
+            ctx.publish("resource.exclude", Map.of("ranks", ranks.toList()));
+        }
+        return true;
     }
 
     private Inventory inventory() throws RpcException {

@@ -9,6 +9,7 @@ import io.canopy.broker.StateKeeper;
 import io.canopy.config.InstanceConfig;
 import io.canopy.statestore.FollowerKeeper;
 import io.canopy.statestore.LeaderKeeper;
+import io.canopy.tools.launch.FileConfigSource;
 import io.canopy.tools.launch.InstanceSetup;
 import io.canopy.local.PeerCredentials;
 import io.canopy.tools.launch.RingAppender;
@@ -109,6 +110,7 @@ public final class BrokerCommand implements Callable<Integer> {
                     ? LeaderKeeper.open(statedir != null ? statedir : instance.broker().statedir())
                     : new FollowerKeeper();
             broker = new Broker(setup.broker(), ring, keeper, setup.overlay());
+            broker.useConfig(new FileConfigSource(config), FileConfigSource.loaded(instance));
         } else {
             Path run = rundir != null ? rundir : Path.of("/run/canopy");
             BrokerConfig single = BrokerConfig.single(host, run.toAbsolutePath(), PeerCredentials.currentUid())

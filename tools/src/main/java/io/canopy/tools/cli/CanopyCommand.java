@@ -23,6 +23,7 @@ import picocli.CommandLine.Command;
             JobsCommand.class,
             JobCommand.class,
             CancelCommand.class,
+            ConfigCommand.class,
             picocli.CommandLine.HelpCommand.class
         })
 public final class CanopyCommand implements Runnable {

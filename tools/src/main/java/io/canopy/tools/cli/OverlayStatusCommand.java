@@ -59,19 +59,25 @@ public final class OverlayStatusCommand implements Callable<Integer> {
             long deadline = System.nanoTime() + limit.toNanos();
             while (waitFor != null && !nodes.get(rank).subtree().equals(waitFor)) {
                 if (System.nanoTime() > deadline) {
-                    print(out, nodes);
+                    print(out, nodes, walk.security());
                     throw new IllegalStateException("rank " + rank + " did not become " + waitFor + " within "
                             + Durations.format(limit) + " (it is " + nodes.get(rank).subtree() + ")");
                 }
                 Thread.sleep(250); // polling the instance; bounded by --timeout
                 nodes = walk.walk(rank);
             }
-            print(out, nodes);
+            print(out, nodes, walk.security());
         }
         return 0;
     }
 
-    private void print(PrintWriter out, Map<Integer, OverlayWalk.Node> nodes) {
+    /** The line that says the links are not protected, or null when they are. */
+    static String securityWarning(String security) {
+        return security.equals("plain") ? "warning: the links are plain TCP (no bootstrap.curve_cert): not encrypted, "
+                + "and any host that reaches a broker's port can join (see canopy keygen)" : null;
+    }
+
+    private void print(PrintWriter out, Map<Integer, OverlayWalk.Node> nodes, String security) {
         if (json) {
             List<Map<String, Object>> ranks = new ArrayList<>();
             nodes.values().stream().sorted((a, b) -> Integer.compare(a.rank(), b.rank())).forEach(n -> {
@@ -86,8 +92,12 @@ public final class OverlayStatusCommand implements Callable<Integer> {
                 m.put("reason", n.reason());
                 ranks.add(m);
             });
-            out.println(Json.write(Map.of("ranks", ranks), false));
+            out.println(Json.write(Map.of("ranks", ranks, "security", security), false));
             return;
+        }
+        String warning = securityWarning(security);
+        if (warning != null) {
+            out.println(warning);
         }
         draw(out, nodes, rank, "", "");
     }

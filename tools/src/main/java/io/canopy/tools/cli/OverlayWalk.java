@@ -25,6 +25,7 @@ final class OverlayWalk {
     private final Duration rpcTimeout;
     private final Map<Integer, JsonNode> topology = new LinkedHashMap<>();
     private final Map<Integer, Node> nodes = new LinkedHashMap<>();
+    private String security;
 
     OverlayWalk(CanopyClient client, Duration rpcTimeout) throws RpcException {
         this.client = client;
@@ -122,6 +123,15 @@ final class OverlayWalk {
     }
 
     private JsonNode status(int rank) throws RpcException {
-        return Payloads.tree(client.call("overlay.status", rank, null, rpcTimeout).payload());
+        JsonNode s = Payloads.tree(client.call("overlay.status", rank, null, rpcTimeout).payload());
+        if (security == null && s.hasNonNull("security")) {
+            security = s.path("security").asText();
+        }
+        return s;
+    }
+
+    /** How the links are protected ({@code curve}, {@code plain}, {@code none}), as the first broker asked says. */
+    String security() {
+        return security == null ? "unknown" : security;
     }
 }

@@ -40,10 +40,7 @@ public record InstanceSetup(BrokerConfig broker, ZmqOverlay overlay) {
         int rank = config.rankOf(hostname);
         Topology topology = new ConfigTopology(config, rank);
         Path run = rundir != null ? rundir : config.broker().rundir();
-        java.util.Map<String, java.util.Map<String, String>> moduleArgs = java.util.Map.of(
-                "resource", java.util.Map.of("drain_on_lost", Boolean.toString(config.resource().drainOnLost()),
-                        "exclude", config.resource().excludeRanks().toString()),
-                "job-exec", config.jobExec().moduleArgs());
+        java.util.Map<String, java.util.Map<String, String>> moduleArgs = moduleArgs(config);
         BrokerConfig broker = new BrokerConfig(topology, run.toAbsolutePath(), PeerCredentials.currentUid(),
                 maxFrameSize, modules, config.broker().quorum(), moduleArgs);
         CurveCertificate cert = config.bootstrap().curveCert().isEmpty() ? null
@@ -54,6 +51,14 @@ public record InstanceSetup(BrokerConfig broker, ZmqOverlay overlay) {
                 parentUri, config.tbon().keepalivePeriod(), config.tbon().torpidTimeout(), config.tbon().lostTimeout(),
                 cert, instanceId(config));
         return new InstanceSetup(broker, new ZmqOverlay(settings, maxFrameSize));
+    }
+
+    /** The built-in modules' {@code key=value} arguments from the configuration's tables. */
+    public static java.util.Map<String, java.util.Map<String, String>> moduleArgs(InstanceConfig config) {
+        return java.util.Map.of(
+                "resource", java.util.Map.of("drain_on_lost", Boolean.toString(config.resource().drainOnLost()),
+                        "exclude", config.resource().excludeRanks().toString()),
+                "job-exec", config.jobExec().moduleArgs());
     }
 
     /** A digest of the hosts and their URIs: brokers of differently configured instances refuse each other. */
