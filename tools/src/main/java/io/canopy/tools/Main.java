@@ -11,6 +11,7 @@ import io.canopy.tools.cli.OverlayCommand;
 import io.canopy.tools.cli.PingCommand;
 import io.canopy.tools.cli.CancelCommand;
 import io.canopy.tools.cli.ConfigCommand;
+import io.canopy.tools.cli.ExecCommand;
 import io.canopy.tools.cli.JobCommand;
 import io.canopy.tools.cli.JobsCommand;
 import io.canopy.tools.cli.ResourceCommand;
@@ -71,10 +72,11 @@ public final class Main {
             Map.entry("jobs", JobsCommand::new),
             Map.entry("job", JobCommand::new),
             Map.entry("cancel", CancelCommand::new),
-            Map.entry("config", ConfigCommand::new));
+            Map.entry("config", ConfigCommand::new),
+            Map.entry("exec", ExecCommand::new));
 
     /** Commands whose arguments, from the first that is not an option, belong to a command they run. */
-    private static final java.util.Set<String> RUNS_A_COMMAND = java.util.Set.of("start", "submit", "run");
+    private static final java.util.Set<String> RUNS_A_COMMAND = java.util.Set.of("start", "submit", "run", "exec");
 
     /**
      * Takes a {@code --uri} given before the command ({@code canopy --uri local:///x uptime}) as if

@@ -61,11 +61,11 @@ public final class BrokerCommand implements Callable<Integer> {
     String hostname;
 
     /** The service modules every broker loads unless told otherwise. */
-    public static final List<String> STANDARD_MODULES = List.of("resource", "sched", "job-manager", "job-exec");
+    public static final List<String> STANDARD_MODULES = List.of("resource", "sched", "job-manager", "job-exec", "rexec");
 
     @Option(names = "--module", paramLabel = "NAME",
             description = "A built-in module to load at start (repeatable; default: the standard set, "
-                    + "resource, sched, job-manager, job-exec).")
+                    + "resource, sched, job-manager, job-exec, rexec).")
     List<String> modules;
 
     @Option(names = "--no-modules", description = "Load no modules at start (a bare broker).")

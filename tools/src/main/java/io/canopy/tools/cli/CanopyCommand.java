@@ -24,6 +24,7 @@ import picocli.CommandLine.Command;
             JobCommand.class,
             CancelCommand.class,
             ConfigCommand.class,
+            ExecCommand.class,
             picocli.CommandLine.HelpCommand.class
         })
 public final class CanopyCommand implements Runnable {
