@@ -588,6 +588,11 @@ public final class Broker implements LocalConnector.Sink {
         }
 
         @Override
+        public void refused(String peer, String why) {
+            later(() -> view.refused(peer, why));
+        }
+
+        @Override
         public String stateForHello() {
             return states.state().label();
         }

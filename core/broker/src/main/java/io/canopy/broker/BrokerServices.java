@@ -20,7 +20,8 @@ import java.util.Optional;
  *   <li>{@code broker.uptime} (user, answers before run): state, rank, size, uptime, the build's
  *       version and when the broker started.
  *   <li>{@code broker.stats} (user): clients, subscriptions, modules, messages routed.
- *   <li>{@code broker.dmesg} (owner): the log ring; {@code {"clear":true}} empties it.
+ *   <li>{@code broker.dmesg} (owner): the log ring; {@code {"clear":true}} empties it,
+ *       {@code {"after":SEQ}} gives only the lines logged after that one (for {@code dmesg -f}).
  *   <li>{@code broker.shutdown} (owner): an orderly shutdown of this broker.
  *   <li>{@code event.subscribe}, {@code event.unsubscribe} (user): a client's event subscriptions
  *       by topic prefix, dropped when it disconnects.
@@ -73,8 +74,13 @@ final class BrokerServices {
     }
 
     private void dmesg(Message req) throws RpcException {
+        JsonNode body = Payloads.tree(req.payload());
+        long after = body.path("after").asLong(0);
         List<LogRing.Entry> entries = broker.logRing().snapshot();
-        if (Payloads.tree(req.payload()).path("clear").asBoolean(false)) {
+        if (after > 0) {
+            entries = entries.stream().filter(e -> e.seq() > after).toList();
+        }
+        if (body.path("clear").asBoolean(false)) {
             broker.logRing().clear();
         }
         respond(req, Map.of("entries", entries));

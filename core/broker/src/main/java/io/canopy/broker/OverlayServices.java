@@ -65,6 +65,11 @@ final class OverlayServices {
             children.add(m);
         }
         out.put("children", children);
+        List<Map<String, Object>> refused = new ArrayList<>();
+        for (OverlayView.Refusal f : v.refusals()) {
+            refused.add(Map.of("peer", f.peer(), "reason", f.why(), "count", f.count(), "last", f.last().toEpochMilli()));
+        }
+        out.put("refused", refused);
         out.put("security", security());
         out.put("eventSeq", broker.router().lastEventSeq());
         out.put("eventGaps", broker.router().eventGaps());

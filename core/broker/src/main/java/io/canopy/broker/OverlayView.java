@@ -13,7 +13,14 @@ final class OverlayView {
     /** One child's status, with the time it changed and why. */
     record Child(int rank, PeerStatus status, Instant since, String why) {}
 
+    /** A peer this broker refused, how often and when last. */
+    record Refusal(String peer, String why, int count, Instant last) {}
+
+    /** The most refusals kept (distinct peer and reason); the oldest go first. */
+    static final int REFUSALS = 50;
+
     private final Map<Integer, Child> children = new TreeMap<>();
+    private final java.util.LinkedHashMap<String, Refusal> refusals = new java.util.LinkedHashMap<>();
     private boolean parentUp;
     private String parentState = "unknown";
     private String parentWhy = "not connected yet";
@@ -58,6 +65,20 @@ final class OverlayView {
     void parentDown(String why) {
         parentUp = false;
         parentWhy = why;
+    }
+
+    /** Records a refused peer. */
+    void refused(String peer, String why) {
+        String key = peer + "\u0000" + why;
+        Refusal old = refusals.remove(key);
+        refusals.put(key, new Refusal(peer, why, old == null ? 1 : old.count() + 1, Instant.now()));
+        while (refusals.size() > REFUSALS) {
+            refusals.remove(refusals.keySet().iterator().next());
+        }
+    }
+
+    Iterable<Refusal> refusals() {
+        return java.util.List.copyOf(refusals.values());
     }
 
     boolean parentUp() {

@@ -19,6 +19,14 @@ final class Drains {
     /** What a drain or undrain changed: the ranks, each with the record it had before (null: none). */
     record Change(List<Integer> ranks, Map<Integer, Drain> before) {}
 
+    /** Records a change in the eventlog (staged, committed with it); returns how to unstage it. */
+    interface Journal {
+        Runnable stage(Change change);
+    }
+
+    /** A journal that records nothing. */
+    static final Journal NONE = c -> () -> {};
+
     private final DrainSet set;
     private final Exclusions excluded;
 
@@ -35,6 +43,12 @@ final class Drains {
      *                      or what committing failed with; nothing changed then
      */
     Change drain(Collection<Integer> targets, Drain record, DrainMode mode, Inventory inv) throws RpcException {
+        return drain(targets, record, mode, inv, NONE);
+    }
+
+    /** As above, with the change recorded in {@code journal} in the same commit. */
+    Change drain(Collection<Integer> targets, Drain record, DrainMode mode, Inventory inv, Journal journal)
+            throws RpcException {
         excluded.refuseDrain(targets, inv);
         List<Integer> already = targets.stream().filter(r -> set.get(r) != null).toList();
         if (mode == DrainMode.FAIL && !already.isEmpty()) {
@@ -44,6 +58,7 @@ final class Drains {
         }
         List<Integer> changed = new ArrayList<>();
         Map<Integer, Drain> before = new java.util.TreeMap<>();
+        Runnable[] undo = {() -> {}};
         set.update(d -> {
             for (int r : targets) {
                 Drain old = d.get(r);
@@ -56,7 +71,11 @@ final class Drains {
                     before.put(r, old);
                 }
             }
-        });
+        }, () -> {
+            if (!changed.isEmpty()) {
+                undo[0] = journal.stage(new Change(changed, before));
+            }
+        }, () -> undo[0].run());
         return new Change(changed, before);
     }
 
@@ -66,29 +85,38 @@ final class Drains {
      * @throws RpcException EINVAL naming the targets that are not drained; nothing changed then
      */
     Change undrain(Collection<Integer> targets, Inventory inv) throws RpcException {
+        return undrain(targets, inv, NONE);
+    }
+
+    /** As above, with the change recorded in {@code journal} in the same commit. */
+    Change undrain(Collection<Integer> targets, Inventory inv, Journal journal) throws RpcException {
         List<Integer> notDrained = targets.stream().filter(r -> set.get(r) == null).toList();
         if (!notDrained.isEmpty()) {
             throw new RpcException(Errno.EINVAL, Nodes.describe(notDrained, inv) + " not drained; nothing was changed");
         }
         Map<Integer, Drain> before = new java.util.TreeMap<>();
         targets.forEach(r -> before.put(r, set.get(r)));
-        set.update(d -> targets.forEach(d::remove));
-        return new Change(List.copyOf(targets), before);
+        Change change = new Change(List.copyOf(targets), before);
+        Runnable[] undo = {() -> {}};
+        set.update(d -> targets.forEach(d::remove), () -> undo[0] = journal.stage(change), () -> undo[0].run());
+        return change;
     }
 
     /**
      * Drops the drain of every excluded rank: a node that became excluded runs no jobs, and its
      * drain would only confuse (flux-core does the same). Returns what it dropped.
      */
-    Change undrainExcluded() throws RpcException {
+    Change undrainExcluded(Journal journal) throws RpcException {
         List<Integer> hit = set.all().keySet().stream().filter(excluded::contains).toList();
         if (hit.isEmpty()) {
             return new Change(List.of(), Map.of());
         }
         Map<Integer, Drain> before = new java.util.TreeMap<>();
         hit.forEach(r -> before.put(r, set.get(r)));
-        set.update(d -> hit.forEach(d::remove));
-        return new Change(hit, before);
+        Change change = new Change(hit, before);
+        Runnable[] undo = {() -> {}};
+        set.update(d -> hit.forEach(d::remove), () -> undo[0] = journal.stage(change), () -> undo[0].run());
+        return change;
     }
 
     private static String reasonOf(Drain d) {

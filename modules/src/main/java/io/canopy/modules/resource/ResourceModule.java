@@ -26,7 +26,9 @@ import java.util.TreeSet;
  *   <li>{@code resource.status} (user): every rank with its state and drain record.
  *   <li>{@code resource.drain} (owner): {@code {"targets":"0-3", "reason":"...", "mode":"fail"}}; the
  *       modes are {@link DrainMode}'s ({@code fail} unless given: an already drained node is an error).
- *   <li>{@code resource.undrain} (owner): {@code {"targets":"node[1-2]"}}.
+ *   <li>{@code resource.undrain} (owner): {@code {"targets":"node[1-2]", "reason":"..."}}.
+ *   <li>{@code resource.eventlog} (user): {@code {"targets":"node5", "limit":100}}: the eventlog
+ *       ({@link ResLog}): drains and undrains with who and why, nodes lost and restored.
  * </ul>
  * Events consumed: {@code overlay.peer-status}. Events published: {@code resource.drain},
  * {@code resource.undrain}, {@code resource.status} (a rank's status changed),
@@ -41,6 +43,7 @@ public final class ResourceModule implements BrokerModule {
     private Inventory inventory;
     private DrainSet drains;
     private Drains drainer;
+    private ResLog reslog;
     private boolean drainOnLost;
     private Exclusions excluded;
     private final List<Event> early = new ArrayList<>();
@@ -61,6 +64,7 @@ public final class ResourceModule implements BrokerModule {
         excluded = new Exclusions(Exclusions.parse(ctx.config().get("exclude", ""), ctx.size()));
         drains = new DrainSet(ctx.checkpoint());
         drainer = new Drains(drains, excluded);
+        reslog = new ResLog(ctx.checkpoint());
         ctx.subscribe("overlay.peer-status", this::onPeerStatus);
         ctx.rpc(0, "overlay.topology", null).whenComplete((resp, err) -> {
             try {
@@ -85,6 +89,7 @@ public final class ResourceModule implements BrokerModule {
         ctx.serve("resource.status", Access.USER, this::status);
         ctx.serve("resource.drain", Access.OWNER, this::drain);
         ctx.serve("resource.undrain", Access.OWNER, this::undrain);
+        ctx.serve("resource.eventlog", Access.USER, this::eventlog);
         ctx.log().info("resource: {} drained rank(s) restored", drains.all().size());
     }
 
@@ -107,6 +112,8 @@ public final class ResourceModule implements BrokerModule {
                     before.isEmpty() ? "empty" : before);
             if (inventory != null) {
                 undrainExcluded();
+                List<Integer> touched = new ArrayList<>(ranks.union(before).toList());
+                journal("exclude", touched, Map.of("exclude", ranks.toString(), "was", before.toString(), "by", "config"));
             }
             ctx.publish("resource.exclude", Map.of("ranks", ranks.toList()));
         }
@@ -132,11 +139,69 @@ public final class ResourceModule implements BrokerModule {
             return;
         }
         ctx.publish("resource.status", Map.of("rank", rank, "host", inventory.host(rank), "status", status));
+        String previous = b.path("previous").asText("");
+        String why = b.path("reason").isTextual() ? b.path("reason").asText() : null;
+        if (status.equals("lost")) {
+            journal("lost", List.of(rank), Map.of("reason", why == null ? "lost" : why));
+        } else if (status.equals("online") && previous.equals("lost")) {
+            journal("restored", List.of(rank), Map.of("reason", why == null ? "online again" : why));
+        }
         if (status.equals("lost") && drainOnLost && drains.get(rank) == null && !excluded.contains(rank)) {
-            drains.update(d -> d.put(rank, new Drain("lost", ctx.ownerUid(), UserNames.of(ctx.ownerUid()), now())));
+            String owner = UserNames.of(ctx.ownerUid());
+            drainer.drain(List.of(rank), new Drain("lost", ctx.ownerUid(), owner, now()), DrainMode.UPDATE, inventory,
+                    c -> stageDrain(c, ctx.ownerUid(), "lost", DrainMode.UPDATE, "drain_on_lost"));
             ctx.log().warn("resource: drained {} (rank {}): lost", inventory.host(rank), rank);
             ctx.publish("resource.drain", Map.of("ranks", List.of(rank), "reason", "lost"));
         }
+    }
+
+    /** Appends an eventlog entry on its own commit; a failure is logged, the event goes on. */
+    private void journal(String name, List<Integer> ranks, Map<String, Object> context) {
+        try {
+            reslog.append(name, ranks, inventory, context);
+        } catch (RpcException e) {
+            ctx.log().error("resource: cannot record '{}' of {} in the eventlog: {}", name,
+                    Nodes.describe(ranks, inventory), e.getMessage());
+        }
+    }
+
+    /** Stages the eventlog entry of a drain, to be committed with it. */
+    private Runnable stageDrain(Drains.Change c, int userid, String reason, DrainMode mode, String by) {
+        Map<String, Object> context = new LinkedHashMap<>();
+        context.put("user", UserNames.of(userid));
+        context.put("userid", userid);
+        context.put("reason", reason);
+        context.put("mode", mode.wire());
+        context.put("by", by);
+        List<String> replaced = c.before().values().stream().filter(java.util.Objects::nonNull).map(Drain::reason)
+                .distinct().toList();
+        if (!replaced.isEmpty()) {
+            context.put("replaced", String.join("; ", replaced));
+        }
+        ResLog.Entry e = reslog.stage("drain", c.ranks(), inventory, context);
+        return () -> reslog.unstage(e);
+    }
+
+    /** Stages the eventlog entry of an undrain, to be committed with it. */
+    private Runnable stageUndrain(Drains.Change c, int userid, String reason, String by) {
+        Map<String, Object> context = new LinkedHashMap<>();
+        context.put("user", by.equals("config") ? null : UserNames.of(userid));
+        context.put("userid", by.equals("config") ? null : userid);
+        context.put("reason", reason == null || reason.isEmpty() ? null : reason);
+        context.put("by", by);
+        List<String> was = c.before().values().stream().filter(java.util.Objects::nonNull).map(Drain::reason)
+                .distinct().toList();
+        context.put("was", String.join("; ", was));
+        ResLog.Entry e = reslog.stage("undrain", c.ranks(), inventory, context);
+        return () -> reslog.unstage(e);
+    }
+
+    private void eventlog(Request req) throws RpcException {
+        JsonNode b = req.payloadTree();
+        Inventory inv = inventory();
+        String targets = b.path("targets").asText("");
+        java.util.Set<Integer> ranks = targets.isBlank() ? null : Targets.resolve(targets, inv);
+        req.respond(Map.of("events", reslog.entries(ranks, b.path("limit").asInt(0))));
     }
 
     private void status(Request req) throws RpcException {
@@ -191,7 +256,8 @@ public final class ResourceModule implements BrokerModule {
         String reason = b.path("reason").asText("");
         DrainMode mode = DrainMode.parse(b.path("mode").asText(""));
         Drain record = new Drain(reason, req.userid(), UserNames.of(req.userid()), now());
-        Drains.Change change = drainer.drain(ranks, record, mode, inv);
+        Drains.Change change = drainer.drain(ranks, record, mode, inv,
+                c -> stageDrain(c, req.userid(), reason, mode, "command"));
         List<Integer> changed = change.ranks();
         if (!changed.isEmpty()) {
             ctx.log().info("resource: drained {} for uid {} ({}): {}", Nodes.describe(changed, inv), req.userid(),
@@ -205,8 +271,10 @@ public final class ResourceModule implements BrokerModule {
 
     private void undrain(Request req) throws RpcException {
         Inventory inv = inventory();
-        TreeSet<Integer> ranks = Targets.resolve(req.payloadTree().path("targets").asText(""), inv);
-        drainer.undrain(ranks, inv);
+        JsonNode b = req.payloadTree();
+        TreeSet<Integer> ranks = Targets.resolve(b.path("targets").asText(""), inv);
+        String reason = b.path("reason").asText("");
+        drainer.undrain(ranks, inv, c -> stageUndrain(c, req.userid(), reason, "command"));
         ctx.log().info("resource: undrained {} for uid {}", Nodes.describe(ranks, inv), req.userid());
         ctx.publish("resource.undrain", Map.of("ranks", List.copyOf(ranks)));
         req.respond(Map.of("undrained", List.copyOf(ranks)));
@@ -214,7 +282,8 @@ public final class ResourceModule implements BrokerModule {
 
     /** Drops the drains of excluded nodes (exclude changed since they were drained). */
     private void undrainExcluded() throws RpcException {
-        Drains.Change dropped = drainer.undrainExcluded();
+        Drains.Change dropped = drainer.undrainExcluded(c -> stageUndrain(c, ctx.ownerUid(),
+                "excluded by [resource] exclude", "config"));
         if (!dropped.ranks().isEmpty()) {
             ctx.log().warn("resource: undrained {}: excluded by [resource] exclude now", Nodes.describe(dropped.ranks(),
                     inventory));

@@ -115,7 +115,7 @@ class DrainsTest {
         drains.drain(List.of(1, 2), by("first", 1), DrainMode.FAIL, inv);
         excluded.set(IdSet.of(0, 2));
 
-        Drains.Change c = drains.undrainExcluded();
+        Drains.Change c = drains.undrainExcluded(Drains.NONE);
 
         assertEquals(List.of(2), c.ranks());
         assertNull(set.get(2));

@@ -11,7 +11,8 @@ import java.util.function.Function;
  * Python's format strings): literal text with fields such as {@code {state:>10}},
  * {@code {nodelist:<20}}, {@code {reason:.30}} or plain {@code {nnodes}}; {@code {{} and
  * {@code }}} are braces. A field is aligned left ({@code <}, the default for text), right
- * ({@code >}) or centred ({@code ^}) in its width, and cut to its precision. The header line is
+ * ({@code >}) or centred ({@code ^}) in its width, and cut to its precision ({@code .10+}: cut
+ * ending in {@code +}). The header line is
  * the fields' headers laid out the same way. An unknown field is an error that lists the valid ones.
  *
  * @param <T> what one row shows
@@ -20,8 +21,11 @@ final class OutputFormat<T> {
     /** One field a format may name: its header and how to get its text from a row. */
     record Field<T>(String name, String header, Function<T, String> value) {}
 
-    /** A piece of a parsed format: literal text (field null) or a field with its layout. */
-    private record Piece<T>(String text, Field<T> field, char align, int width, int precision) {}
+    /**
+     * A piece of a parsed format: literal text (field null) or a field with its layout; {@code plus}:
+     * a value cut to its precision ends in {@code +} (flux's {@code .10+}).
+     */
+    private record Piece<T>(String text, Field<T> field, char align, int width, int precision, boolean plus) {}
 
     private final List<Piece<T>> pieces;
 
@@ -63,7 +67,7 @@ final class OutputFormat<T> {
                             + "(write {field} or {field:>10}; {{ for a brace)");
                 }
                 if (literal.length() > 0) {
-                    pieces.add(new Piece<>(literal.toString(), null, '<', 0, -1));
+                    pieces.add(new Piece<>(literal.toString(), null, '<', 0, -1, false));
                     literal.setLength(0);
                 }
                 pieces.add(field(spec.substring(i + 1, close), fields));
@@ -76,7 +80,7 @@ final class OutputFormat<T> {
             }
         }
         if (literal.length() > 0) {
-            pieces.add(new Piece<>(literal.toString(), null, '<', 0, -1));
+            pieces.add(new Piece<>(literal.toString(), null, '<', 0, -1, false));
         }
         return new OutputFormat<>(pieces);
     }
@@ -98,19 +102,20 @@ final class OutputFormat<T> {
         }
         int width = 0;
         int precision = -1;
+        boolean plus = layout.endsWith("+");
         try {
             int dot = layout.indexOf('.', p);
             String w = dot < 0 ? layout.substring(p) : layout.substring(p, dot);
             width = w.isEmpty() ? 0 : Integer.parseInt(w);
             if (dot >= 0) {
-                String pr = layout.substring(dot + 1).replace("+", "");
+                String pr = layout.substring(dot + 1, plus ? layout.length() - 1 : layout.length());
                 precision = Integer.parseInt(pr);
             }
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("--format: '{" + inside + "}' has a layout I cannot read (write "
                     + "{" + name + "}, {" + name + ":>10}, {" + name + ":<20} or {" + name + ":.30})");
         }
-        return new Piece<>(null, f, align, width, precision);
+        return new Piece<>(null, f, align, width, precision, plus);
     }
 
     /** The header line. */
@@ -137,7 +142,10 @@ final class OutputFormat<T> {
     }
 
     private static String lay(Piece<?> p, String text) {
-        String t = p.precision() >= 0 && text.length() > p.precision() ? text.substring(0, p.precision()) : text;
+        String t = text;
+        if (p.precision() >= 0 && text.length() > p.precision()) {
+            t = p.plus() && p.precision() > 0 ? text.substring(0, p.precision() - 1) + "+" : text.substring(0, p.precision());
+        }
         int pad = p.width() - t.length();
         if (pad <= 0) {
             return t;

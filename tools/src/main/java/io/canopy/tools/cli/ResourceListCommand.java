@@ -18,6 +18,10 @@ public final class ResourceListCommand implements Callable<Integer> {
     @Mixin
     ConnectionOptions connection;
 
+    @picocli.CommandLine.Option(names = "--json", description = "Print {\"free\":{nnodes, nodelist}, \"down\":{nnodes, "
+            + "nodelist}}.")
+    boolean json;
+
     @Spec
     CommandSpec spec;
 
@@ -33,6 +37,12 @@ public final class ResourceListCommand implements Callable<Integer> {
                     continue; // never schedulable: not a resource at all, as in flux resource list
                 }
                 (state.equals("avail") ? free : down).add(n.path("host").asText());
+            }
+            if (json) {
+                out.println(Json.write(java.util.Map.of(
+                        "free", java.util.Map.of("nnodes", free.size(), "nodelist", ResourceView.hostlist(free)),
+                        "down", java.util.Map.of("nnodes", down.size(), "nodelist", ResourceView.hostlist(down))), false));
+                return 0;
             }
             out.printf("%6s %6s %s%n", "STATE", "NNODES", "NODELIST");
             out.printf("%6s %6d %s%n", "free", free.size(), ResourceView.hostlist(free));
