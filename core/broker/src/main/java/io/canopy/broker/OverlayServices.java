@@ -52,6 +52,7 @@ final class OverlayServices {
             p.put("state", v.parentState());
             p.put("reason", v.parentWhy());
             p.put("waiting", broker.parentLink() == null ? 0 : broker.parentLink().waiting());
+            p.put("connects", v.parentConnects());
             out.put("parentLink", p);
         }
         List<Map<String, Object>> children = new ArrayList<>();
@@ -62,6 +63,7 @@ final class OverlayServices {
             m.put("status", c.status().label());
             m.put("since", c.since().toEpochMilli());
             m.put("reason", c.why());
+            m.put("connects", v.connects(c.rank()));
             children.add(m);
         }
         out.put("children", children);

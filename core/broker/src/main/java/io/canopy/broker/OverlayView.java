@@ -21,6 +21,9 @@ final class OverlayView {
 
     private final Map<Integer, Child> children = new TreeMap<>();
     private final java.util.LinkedHashMap<String, Refusal> refusals = new java.util.LinkedHashMap<>();
+    /** How often each child came online (its first join and every reconnect), for monitoring. */
+    private final Map<Integer, Integer> connects = new TreeMap<>();
+    private int parentConnects;
     private boolean parentUp;
     private String parentState = "unknown";
     private String parentWhy = "not connected yet";
@@ -35,6 +38,10 @@ final class OverlayView {
     /** Records a child's new status; returns the previous one. */
     PeerStatus childStatus(int rank, PeerStatus status, String why) {
         Child old = children.get(rank);
+        if (status == PeerStatus.ONLINE && (old == null || old.status() != PeerStatus.ONLINE)
+                && (old == null || old.status() != PeerStatus.TORPID)) {
+            connects.merge(rank, 1, Integer::sum);
+        }
         children.put(rank, new Child(rank, status, Instant.now(), why));
         return old == null ? PeerStatus.OFFLINE : old.status();
     }
@@ -52,7 +59,18 @@ final class OverlayView {
         return (int) children.values().stream().filter(c -> c.status() == PeerStatus.ONLINE).count();
     }
 
+    /** Times {@code child} came online; a child that joined once has 1. */
+    int connects(int child) {
+        return connects.getOrDefault(child, 0);
+    }
+
+    /** Times the link to the parent came up. */
+    int parentConnects() {
+        return parentConnects;
+    }
+
     void parentUp(String state) {
+        parentConnects++;
         parentUp = true;
         parentState = state;
         parentWhy = null;

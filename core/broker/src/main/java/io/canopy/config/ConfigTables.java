@@ -68,6 +68,9 @@ public final class ConfigTables {
         jobExec.put("kill_timeout", duration(config.jobExec().killTimeout()));
         jobExec.put("cores", config.jobExec().cores());
         root.put("job-exec", jobExec);
+        Map<String, Object> metrics = new LinkedHashMap<>();
+        metrics.put("listen", config.metrics().listen().orElse(null));
+        root.put("metrics", metrics);
         return root;
     }
 

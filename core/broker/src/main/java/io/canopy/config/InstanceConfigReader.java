@@ -14,7 +14,7 @@ import java.util.List;
  * {@code tbon.fanout}, and {@code broker.quorum} needs the number of hosts.
  */
 final class InstanceConfigReader {
-    static final List<String> TABLES = List.of("bootstrap", "tbon", "broker", "resource", "job-exec");
+    static final List<String> TABLES = List.of("bootstrap", "tbon", "broker", "resource", "job-exec", "metrics");
 
     private static final TomlMapper MAPPER = new TomlMapper();
 
@@ -38,7 +38,8 @@ final class InstanceConfigReader {
         BrokerSection broker = BrokerSection.read(root.table("broker"), hosts.size());
         Resource resource = Resource.read(root.table("resource"), hosts);
         JobExec jobExec = JobExec.read(root.table("job-exec"));
-        return new InstanceConfig(file, hosts, bootstrap, tbon, broker, resource, jobExec);
+        Metrics metrics = Metrics.read(root.table("metrics"));
+        return new InstanceConfig(file, hosts, bootstrap, tbon, broker, resource, jobExec, metrics);
     }
 
     private static ObjectNode tree(String text, Path file) throws ConfigException {

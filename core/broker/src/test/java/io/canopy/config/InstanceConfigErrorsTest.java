@@ -150,7 +150,17 @@ class InstanceConfigErrorsTest {
                 arguments(HOSTS + "[resource]\nexclude = \"node[1-\"", "resource.exclude", "is not a hostlist",
                         "write hosts such as"),
                 arguments(HOSTS + "[resource]\nexclude = [\"mgmt0\"]", "resource.exclude",
-                        "expected a string, got an array", "double quotes"));
+                        "expected a string, got an array", "double quotes"),
+                // metrics
+                arguments(HOSTS + "[metrics]\nlisten = \"9091\"", "metrics.listen", "\"9091\" has no port",
+                        "write HOST:PORT or :PORT"),
+                arguments(HOSTS + "[metrics]\nlisten = \":http\"", "metrics.listen", "\"http\" is not a port number",
+                        ":9091"),
+                arguments(HOSTS + "[metrics]\nlisten = \":70000\"", "metrics.listen", "port 70000 is out of range",
+                        "from 1 to 65535"),
+                arguments(HOSTS + "[metrics]\nlisten = 9091", "metrics.listen", "expected a string", "double quotes"),
+                arguments(HOSTS + "[metrics]\nport = 9091", "metrics.port", "unknown key in [metrics]",
+                        "valid keys are: listen"));
     }
 
     @ParameterizedTest
@@ -197,6 +207,9 @@ class InstanceConfigErrorsTest {
         InstanceConfig byHost = InstanceConfig.parse(HOSTS + "[resource]\nexclude = \"mgmt0,node[2-3]\"", FILE);
         InstanceConfig byRank = InstanceConfig.parse(HOSTS + "[resource]\nexclude = \"0,2-3\"", FILE);
         InstanceConfig empty = InstanceConfig.parse(HOSTS + "[resource]\nexclude = \"\"", FILE);
+        InstanceConfig metrics = InstanceConfig.parse(HOSTS + "[metrics]\nlisten = \":9091\"", FILE);
+        assertEquals(new Metrics("0.0.0.0", 9091), metrics.metrics());
+        assertEquals(Metrics.off(), byHost.metrics());
 
         assertEquals("0,2-3", byHost.resource().excludeRanks().toString());
         assertEquals("0,2-3", byRank.resource().excludeRanks().toString());

@@ -41,7 +41,9 @@ class BrokerUnitTest {
     @Test
     void readyAtJoinAndUptimeWaitsForRunAndSigtermExitsZero() throws Exception {
         try (BrokerProcesses brokers = new BrokerProcesses(dir)) {
-            Path config = brokers.writeConfig("system.toml", InstanceToml.loopback(2).calm().render());
+            // a statedir of the test's own: the default /var/lib/canopy may be another instance's
+            Path config = brokers.writeConfig("system.toml", InstanceToml.loopback(2).calm().render()
+                    + "\n[broker]\nstatedir = \"" + dir.resolve("state") + "\"\n");
             Path notified = dir.resolve("notified");
             // Waiting for a broker that is not even started yet: uptime --wait keeps trying.
             Cli follower = Cli.forUri("local://" + dir.resolve("test1").resolve("local"));

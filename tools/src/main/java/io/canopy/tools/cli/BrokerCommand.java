@@ -10,6 +10,7 @@ import io.canopy.config.InstanceConfig;
 import io.canopy.statestore.FollowerKeeper;
 import io.canopy.statestore.LeaderKeeper;
 import io.canopy.tools.launch.FileConfigSource;
+import io.canopy.tools.launch.MetricsExporter;
 import io.canopy.tools.launch.InstanceSetup;
 import io.canopy.local.PeerCredentials;
 import io.canopy.tools.launch.RingAppender;
@@ -90,6 +91,7 @@ public final class BrokerCommand implements Callable<Integer> {
         }
         RingAppender ring = RingAppender.install(RingAppender.DEFAULT_CAPACITY);
         Broker broker;
+        io.canopy.config.Metrics metrics = io.canopy.config.Metrics.off();
         if (config != null) {
             InstanceConfig instance;
             InstanceSetup setup;
@@ -111,6 +113,7 @@ public final class BrokerCommand implements Callable<Integer> {
                     : new FollowerKeeper();
             broker = new Broker(setup.broker(), ring, keeper, setup.overlay());
             broker.useConfig(new FileConfigSource(config), FileConfigSource.loaded(instance));
+            metrics = instance.metrics();
         } else {
             Path run = rundir != null ? rundir : Path.of("/run/canopy");
             BrokerConfig single = BrokerConfig.single(host, run.toAbsolutePath(), PeerCredentials.currentUid())
@@ -155,6 +158,14 @@ public final class BrokerCommand implements Callable<Integer> {
         if (systemd != null) {
             systemd.started(broker.state());
         }
+        MetricsExporter exporter = null;
+        if (metrics.port() > 0) {
+            try {
+                exporter = MetricsExporter.start(metrics.host(), metrics.port(), bc.localSocket());
+            } catch (IOException e) {
+                LOG.error("metrics: {}; the broker runs on without them", e.getMessage());
+            }
+        }
         while (!broker.awaitExit(Duration.ofMillis(500))) {
             long since;
             synchronized (signalledAt) {
@@ -164,6 +175,9 @@ public final class BrokerCommand implements Callable<Integer> {
                 LOG.error("orderly shutdown took longer than {}; exiting anyway", shutdownTimeout);
                 return 1;
             }
+        }
+        if (exporter != null) {
+            exporter.close();
         }
         LOG.info("broker exited");
         return 0;
