@@ -60,7 +60,8 @@ class RpmInstallTest {
         for (String f : List.of("/usr/bin/canopy", "/usr/share/canopy/canopy.jar", "/usr/lib/systemd/system/canopy.service",
                 "/usr/lib/sysusers.d/canopy.conf", "/usr/lib/tmpfiles.d/canopy.conf", "/etc/canopy/system.toml",
                 "/var/lib/canopy", "/run/canopy", "/usr/share/man/man1/canopy.1.gz",
-                "/usr/share/man/man1/canopy-resource-drain.1.gz", "/usr/share/bash-completion/completions/canopy")) {
+                "/usr/share/man/man1/canopy-resource-drain.1.gz", "/usr/share/man/man1/canopy-exec.1.gz",
+                "/usr/share/man/man1/canopy-config-reload.1.gz", "/usr/share/bash-completion/completions/canopy")) {
             assertTrue(files.contains(f), f + " in " + files);
         }
         Result info = sh.exec(List.of("rpm", "-qp", "--requires", "--configfiles", rpm));
