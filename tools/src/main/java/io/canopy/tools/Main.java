@@ -10,6 +10,8 @@ import io.canopy.tools.cli.ModuleCommand;
 import io.canopy.tools.cli.OverlayCommand;
 import io.canopy.tools.cli.PingCommand;
 import io.canopy.tools.cli.CancelCommand;
+import io.canopy.tools.cli.ConfigCommand;
+import io.canopy.tools.cli.ExecCommand;
 import io.canopy.tools.cli.JobCommand;
 import io.canopy.tools.cli.JobsCommand;
 import io.canopy.tools.cli.ResourceCommand;
@@ -20,6 +22,7 @@ import io.canopy.tools.cli.ShutdownCommand;
 import io.canopy.tools.cli.StartCommand;
 import io.canopy.tools.cli.UptimeCommand;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 import picocli.CommandLine;
@@ -32,6 +35,14 @@ public final class Main {
     private Main() {}
 
     public static void main(String[] args) {
+        if (args.length == 1 && (args[0].equals("--version") || args[0].equals("-V"))) {
+            // without picocli's model of every command: a script asking for the version needs none of it
+            System.out.println(new io.canopy.tools.cli.VersionProvider().getVersion()[0]);
+            System.exit(0);
+        }
+        if (args.length > 0 && args[0].equals(TRAIN_CDS)) {
+            System.exit(trainCds());
+        }
         if (args.length == 0 || !args[0].equals("broker")) {
             System.setProperty("log4j2.loggerContextFactory",
                     "org.apache.logging.log4j.simple.SimpleLoggerContextFactory");
@@ -69,10 +80,12 @@ public final class Main {
             Map.entry("run", RunCommand::new),
             Map.entry("jobs", JobsCommand::new),
             Map.entry("job", JobCommand::new),
-            Map.entry("cancel", CancelCommand::new));
+            Map.entry("cancel", CancelCommand::new),
+            Map.entry("config", ConfigCommand::new),
+            Map.entry("exec", ExecCommand::new));
 
     /** Commands whose arguments, from the first that is not an option, belong to a command they run. */
-    private static final java.util.Set<String> RUNS_A_COMMAND = java.util.Set.of("start", "submit", "run");
+    private static final java.util.Set<String> RUNS_A_COMMAND = java.util.Set.of("start", "submit", "run", "exec");
 
     /**
      * Takes a {@code --uri} given before the command ({@code canopy --uri local:///x uptime}) as if
@@ -92,6 +105,47 @@ public final class Main {
         }
         System.setProperty(ConnectionOptions.URI_PROPERTY, uri);
         return Arrays.copyOfRange(args, skip, args.length);
+    }
+
+    /** The hidden first argument that runs {@link #TRAINING} (scripts/train-cds). */
+    static final String TRAIN_CDS = "--train-cds";
+
+    /**
+     * What {@code scripts/train-cds} runs in one JVM against a test instance (CANOPY_URI set), so
+     * that the AppCDS archive dumped at its exit holds the classes of the everyday commands (the
+     * client, picocli's model, Jackson), not only those of {@code uptime}.
+     */
+    static final List<String[]> TRAINING = List.of(
+            new String[] {"uptime"}, new String[] {"resource", "status"}, new String[] {"resource", "drain"},
+            new String[] {"resource", "info", "0"}, new String[] {"resource", "eventlog"},
+            new String[] {"overlay", "status", "-v"}, new String[] {"config", "get"}, new String[] {"jobs", "-a"},
+            new String[] {"submit", "true"}, new String[] {"submit", "--cc=1-2", "true"}, new String[] {"job", "info", "1"},
+            new String[] {"cancel", "--all", "-n"}, new String[] {"exec", "-n", "true"}, new String[] {"dmesg"},
+            new String[] {"ping", "broker"});
+
+    private static int trainCds() {
+        java.io.PrintStream out = System.out;
+        java.io.PrintStream err = System.err;
+        java.io.PrintStream none = new java.io.PrintStream(java.io.OutputStream.nullOutputStream());
+        System.setProperty("log4j2.loggerContextFactory", "org.apache.logging.log4j.simple.SimpleLoggerContextFactory");
+        System.setProperty("org.apache.logging.log4j.simplelog.level", "WARN");
+        int failed = 0;
+        for (String[] cmd : TRAINING) {
+            System.setOut(none);
+            System.setErr(none);
+            int status;
+            try {
+                status = run(cmd);
+            } finally {
+                System.setOut(out);
+                System.setErr(err);
+            }
+            if (status != 0) {
+                err.println("train-cds: `canopy " + String.join(" ", cmd) + "` exited " + status);
+                failed++;
+            }
+        }
+        return failed == 0 ? 0 : 1;
     }
 
     /** Runs one command line and returns its exit status (for tests and {@link #main}). */

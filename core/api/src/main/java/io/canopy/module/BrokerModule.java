@@ -31,4 +31,16 @@ public interface BrokerModule {
      * and release resources. Handlers and timers are gone after it returns.
      */
     default void stop() throws Exception {}
+
+    /**
+     * Called on the module thread when {@code canopy config reload} changed the module's
+     * configuration ({@code newConfig} is the whole new set of arguments). Apply what can change
+     * at run time and return true: {@link ModuleContext#config()} then returns {@code newConfig}.
+     * Return false (the default) when the module cannot change its configuration while it runs: it
+     * keeps the old one until it is loaded again, and the broker says so. Throwing refuses the new
+     * configuration: the module keeps the old one and the error is logged and reported.
+     */
+    default boolean reconfigure(ModuleConfig newConfig) throws Exception {
+        return false;
+    }
 }

@@ -45,6 +45,7 @@ public final class Broker implements LocalConnector.Sink {
     private final StateKeeper keeper;
     private final BrokerRpc rpc = new BrokerRpc();
     private final ShutdownCoordinator coordinator;
+    private final ConfigServices configServices;
     private final java.util.concurrent.ScheduledExecutorService timers =
             java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, "broker-timers");
@@ -103,6 +104,8 @@ public final class Broker implements LocalConnector.Sink {
         new BrokerServices(this).register(router.registry());
         new ModuleServices(this).register(router.registry());
         new OverlayServices(this).register(router.registry());
+        this.configServices = new ConfigServices(this);
+        configServices.register(router.registry());
         this.coordinator = new ShutdownCoordinator(this);
         coordinator.register(router.registry());
     }
@@ -121,6 +124,14 @@ public final class Broker implements LocalConnector.Sink {
      */
     public void onStateChange(java.util.function.BiConsumer<BrokerState, BrokerState> listener) {
         states.onChange(listener);
+    }
+
+    /**
+     * The file this broker's configuration came from and what it said, for {@code config.get} and
+     * {@code config.reload}. Call before {@link #start()}; a broker without one has no file to reload.
+     */
+    public void useConfig(ConfigSource source, ConfigSource.Loaded loaded) {
+        execute(() -> configServices.use(source, loaded));
     }
 
     /**
@@ -213,6 +224,10 @@ public final class Broker implements LocalConnector.Sink {
 
     StateKeeper keeper() {
         return keeper;
+    }
+
+    ConfigServices configServices() {
+        return configServices;
     }
 
     BrokerRpc rpc() {
@@ -570,6 +585,11 @@ public final class Broker implements LocalConnector.Sink {
         @Override
         public void childStatus(int rank, PeerStatus status, String why) {
             later(() -> onChildStatus(rank, status, why));
+        }
+
+        @Override
+        public void refused(String peer, String why) {
+            later(() -> view.refused(peer, why));
         }
 
         @Override

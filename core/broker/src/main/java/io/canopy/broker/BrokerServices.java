@@ -17,9 +17,11 @@ import java.util.Optional;
  * The broker's own services, answered on the broker thread:
  * <ul>
  *   <li>{@code broker.ping} (user): echoes the payload; the cheapest round trip there is.
- *   <li>{@code broker.uptime} (user, answers before run): state, rank, size, uptime.
+ *   <li>{@code broker.uptime} (user, answers before run): state, rank, size, uptime, the build's
+ *       version and when the broker started.
  *   <li>{@code broker.stats} (user): clients, subscriptions, modules, messages routed.
- *   <li>{@code broker.dmesg} (owner): the log ring; {@code {"clear":true}} empties it.
+ *   <li>{@code broker.dmesg} (owner): the log ring; {@code {"clear":true}} empties it,
+ *       {@code {"after":SEQ}} gives only the lines logged after that one (for {@code dmesg -f}).
  *   <li>{@code broker.shutdown} (owner): an orderly shutdown of this broker.
  *   <li>{@code event.subscribe}, {@code event.unsubscribe} (user): a client's event subscriptions
  *       by topic prefix, dropped when it disconnects.
@@ -46,7 +48,7 @@ final class BrokerServices {
 
     /** The answer to {@code broker.uptime}. */
     record Uptime(String state, int rank, int size, double uptime, double stateSeconds, String hostname,
-            int owner, long pid, Integer parent, int protocol) {}
+            int owner, long pid, Integer parent, int protocol, String version, double started) {}
 
     /** The answer to {@code broker.stats}. */
     record Stats(int clients, int subscriptions, int modules, long requests, long responsesDropped,
@@ -62,7 +64,7 @@ final class BrokerServices {
         respond(req, new Uptime(broker.state().label(), c.rank(), c.size(), up,
                 broker.states().secondsInState(), c.hostname(), c.ownerUid(),
                 ProcessHandle.current().pid(), c.topology().parent() < 0 ? null : c.topology().parent(),
-                Message.PROTOCOL_VERSION));
+                Message.PROTOCOL_VERSION, BuildVersion.version(), broker.startedAt().toEpochMilli() / 1000.0));
     }
 
     private void stats(Message req) {
@@ -72,8 +74,13 @@ final class BrokerServices {
     }
 
     private void dmesg(Message req) throws RpcException {
+        JsonNode body = Payloads.tree(req.payload());
+        long after = body.path("after").asLong(0);
         List<LogRing.Entry> entries = broker.logRing().snapshot();
-        if (Payloads.tree(req.payload()).path("clear").asBoolean(false)) {
+        if (after > 0) {
+            entries = entries.stream().filter(e -> e.seq() > after).toList();
+        }
+        if (body.path("clear").asBoolean(false)) {
             broker.logRing().clear();
         }
         respond(req, Map.of("entries", entries));

@@ -46,7 +46,7 @@ final class ModuleRunner implements Endpoint {
     private final BrokerLink broker;
     private final ScheduledThreadPoolExecutor thread;
     private final Logger log;
-    private final ModuleConfig config;
+    private volatile ModuleConfig config;
     private final Checkpoint checkpoint;
     private final Instant loadedAt = Instant.now();
     private final AtomicLong handled = new AtomicLong();
@@ -120,13 +120,45 @@ final class ModuleRunner implements Endpoint {
                 addHandler(name + ".ping", r -> r.respond(r.payloadBytes()));
                 addHandler(name + ".stats-get", r -> r.respond(java.util.Map.of(
                         "handled", handled.get(), "queued", queued(), "state", state.name())));
-                module.start(new RunnerContext(this, broker, config, checkpoint));
+                module.start(new RunnerContext(this, broker, checkpoint));
                 state = State.RUNNING;
                 done.accept(null);
             } catch (Throwable t) {
                 state = State.EXITED;
                 done.accept(t);
                 thread.shutdown();
+            }
+        });
+    }
+
+    /** The module's configuration now: what it was loaded with, or what a reload gave it since. */
+    ModuleConfig config() {
+        return config;
+    }
+
+    /** What became of a new configuration: applied, kept out by the module (it cannot change), or refused. */
+    enum Reconfigured { APPLIED, UNSUPPORTED, REFUSED }
+
+    /**
+     * Offers the module {@code newConfig} on its thread; {@code done} gets the outcome and, when
+     * refused, the error (on the module thread).
+     */
+    void reconfigure(ModuleConfig newConfig, java.util.function.BiConsumer<Reconfigured, String> done) {
+        runOnThread(() -> {
+            if (state != State.RUNNING) {
+                done.accept(Reconfigured.REFUSED, "module " + name + " is " + state.name().toLowerCase());
+                return;
+            }
+            try {
+                if (module.reconfigure(newConfig)) {
+                    config = newConfig;
+                    done.accept(Reconfigured.APPLIED, null);
+                } else {
+                    done.accept(Reconfigured.UNSUPPORTED, null);
+                }
+            } catch (Throwable t) {
+                log.error("module {} refused its new configuration: {}", name, t.toString());
+                done.accept(Reconfigured.REFUSED, t.getMessage() == null ? t.toString() : t.getMessage());
             }
         });
     }

@@ -15,7 +15,8 @@ import java.util.Map;
  * The broker's view of the tree, for {@code canopy overlay}:
  * <ul>
  *   <li>{@code overlay.status} (user, answers before run): this broker's rank, host, state, its
- *       parent link, and each child's status with the time and reason of its last change.
+ *       parent link, each child's status with the time and reason of its last change, and the
+ *       links' {@code security} ({@code curve}, or {@code plain} TCP without a certificate).
  *   <li>{@code overlay.topology} (user, early): the configured tree ({@code children} of every rank
  *       and each rank's host), so a client can draw ranks it cannot reach.
  *   <li>{@code overlay.disconnect} (owner): {@code {"rank": N}} drops a direct child.
@@ -51,6 +52,7 @@ final class OverlayServices {
             p.put("state", v.parentState());
             p.put("reason", v.parentWhy());
             p.put("waiting", broker.parentLink() == null ? 0 : broker.parentLink().waiting());
+            p.put("connects", v.parentConnects());
             out.put("parentLink", p);
         }
         List<Map<String, Object>> children = new ArrayList<>();
@@ -61,12 +63,32 @@ final class OverlayServices {
             m.put("status", c.status().label());
             m.put("since", c.since().toEpochMilli());
             m.put("reason", c.why());
+            m.put("connects", v.connects(c.rank()));
             children.add(m);
         }
         out.put("children", children);
+        List<Map<String, Object>> refused = new ArrayList<>();
+        for (OverlayView.Refusal f : v.refusals()) {
+            refused.add(Map.of("peer", f.peer(), "reason", f.why(), "count", f.count(), "last", f.last().toEpochMilli()));
+        }
+        out.put("refused", refused);
+        out.put("security", security());
         out.put("eventSeq", broker.router().lastEventSeq());
         out.put("eventGaps", broker.router().eventGaps());
         broker.router().respond(req.response(Payloads.encode(out)));
+    }
+
+    /**
+     * How the links are protected: {@code curve} (encrypted, only holders of the instance
+     * certificate are admitted), {@code plain} (TCP without {@code bootstrap.curve_cert}: anyone who
+     * reaches a port can join) or {@code none} (a broker without links).
+     */
+    private String security() {
+        if (broker.overlay() == null) {
+            return "none";
+        }
+        Object boot = broker.configServices().running().get("bootstrap");
+        return boot instanceof Map<?, ?> b && b.get("curve_cert") == null ? "plain" : "curve";
     }
 
     private void topology(Message req) {

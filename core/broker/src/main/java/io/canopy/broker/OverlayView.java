@@ -13,7 +13,17 @@ final class OverlayView {
     /** One child's status, with the time it changed and why. */
     record Child(int rank, PeerStatus status, Instant since, String why) {}
 
+    /** A peer this broker refused, how often and when last. */
+    record Refusal(String peer, String why, int count, Instant last) {}
+
+    /** The most refusals kept (distinct peer and reason); the oldest go first. */
+    static final int REFUSALS = 50;
+
     private final Map<Integer, Child> children = new TreeMap<>();
+    private final java.util.LinkedHashMap<String, Refusal> refusals = new java.util.LinkedHashMap<>();
+    /** How often each child came online (its first join and every reconnect), for monitoring. */
+    private final Map<Integer, Integer> connects = new TreeMap<>();
+    private int parentConnects;
     private boolean parentUp;
     private String parentState = "unknown";
     private String parentWhy = "not connected yet";
@@ -28,6 +38,10 @@ final class OverlayView {
     /** Records a child's new status; returns the previous one. */
     PeerStatus childStatus(int rank, PeerStatus status, String why) {
         Child old = children.get(rank);
+        if (status == PeerStatus.ONLINE && (old == null || old.status() != PeerStatus.ONLINE)
+                && (old == null || old.status() != PeerStatus.TORPID)) {
+            connects.merge(rank, 1, Integer::sum);
+        }
         children.put(rank, new Child(rank, status, Instant.now(), why));
         return old == null ? PeerStatus.OFFLINE : old.status();
     }
@@ -45,7 +59,18 @@ final class OverlayView {
         return (int) children.values().stream().filter(c -> c.status() == PeerStatus.ONLINE).count();
     }
 
+    /** Times {@code child} came online; a child that joined once has 1. */
+    int connects(int child) {
+        return connects.getOrDefault(child, 0);
+    }
+
+    /** Times the link to the parent came up. */
+    int parentConnects() {
+        return parentConnects;
+    }
+
     void parentUp(String state) {
+        parentConnects++;
         parentUp = true;
         parentState = state;
         parentWhy = null;
@@ -58,6 +83,20 @@ final class OverlayView {
     void parentDown(String why) {
         parentUp = false;
         parentWhy = why;
+    }
+
+    /** Records a refused peer. */
+    void refused(String peer, String why) {
+        String key = peer + "\u0000" + why;
+        Refusal old = refusals.remove(key);
+        refusals.put(key, new Refusal(peer, why, old == null ? 1 : old.count() + 1, Instant.now()));
+        while (refusals.size() > REFUSALS) {
+            refusals.remove(refusals.keySet().iterator().next());
+        }
+    }
+
+    Iterable<Refusal> refusals() {
+        return java.util.List.copyOf(refusals.values());
     }
 
     boolean parentUp() {

@@ -19,13 +19,11 @@ import org.apache.logging.log4j.Logger;
 final class RunnerContext implements ModuleContext {
     private final ModuleRunner runner;
     private final BrokerLink broker;
-    private final ModuleConfig config;
     private final Checkpoint checkpoint;
 
-    RunnerContext(ModuleRunner runner, BrokerLink broker, ModuleConfig config, Checkpoint checkpoint) {
+    RunnerContext(ModuleRunner runner, BrokerLink broker, Checkpoint checkpoint) {
         this.runner = runner;
         this.broker = broker;
-        this.config = config;
         this.checkpoint = checkpoint;
     }
 
@@ -103,7 +101,7 @@ final class RunnerContext implements ModuleContext {
 
     @Override
     public ModuleConfig config() {
-        return config;
+        return runner.config();
     }
 
     @Override

@@ -22,10 +22,11 @@ import java.util.OptionalInt;
  * @param broker    {@code [broker]}
  * @param resource  {@code [resource]}
  * @param jobExec   {@code [job-exec]}
+ * @param metrics   {@code [metrics]}
  * @param topology  the tree of {@code hosts}, precomputed for routing
  */
 public record InstanceConfig(Path source, List<Host> hosts, Bootstrap bootstrap, Tbon tbon, BrokerSection broker,
-        Resource resource, JobExec jobExec, Topology topology) {
+        Resource resource, JobExec jobExec, Metrics metrics, Topology topology) {
 
     public InstanceConfig {
         Objects.requireNonNull(source, "source");
@@ -34,6 +35,7 @@ public record InstanceConfig(Path source, List<Host> hosts, Bootstrap bootstrap,
         Objects.requireNonNull(broker, "broker");
         Objects.requireNonNull(resource, "resource");
         Objects.requireNonNull(jobExec, "jobExec");
+        Objects.requireNonNull(metrics, "metrics");
         Objects.requireNonNull(topology, "topology");
         hosts = List.copyOf(hosts);
         if (!topology.describes(hosts)) {
@@ -46,8 +48,14 @@ public record InstanceConfig(Path source, List<Host> hosts, Bootstrap bootstrap,
 
     /** The configuration of {@code hosts}, with the tree their parents form. */
     public InstanceConfig(Path source, List<Host> hosts, Bootstrap bootstrap, Tbon tbon, BrokerSection broker,
+            Resource resource, JobExec jobExec, Metrics metrics) {
+        this(source, hosts, bootstrap, tbon, broker, resource, jobExec, metrics, Topology.of(hosts));
+    }
+
+    /** The configuration of {@code hosts} without metrics. */
+    public InstanceConfig(Path source, List<Host> hosts, Bootstrap bootstrap, Tbon tbon, BrokerSection broker,
             Resource resource, JobExec jobExec) {
-        this(source, hosts, bootstrap, tbon, broker, resource, jobExec, Topology.of(hosts));
+        this(source, hosts, bootstrap, tbon, broker, resource, jobExec, Metrics.off());
     }
 
     /** Reads and checks {@code file}. */

@@ -14,13 +14,21 @@ import java.util.List;
  * {@code tbon.fanout}, and {@code broker.quorum} needs the number of hosts.
  */
 final class InstanceConfigReader {
-    static final List<String> TABLES = List.of("bootstrap", "tbon", "broker", "resource", "job-exec");
+    static final List<String> TABLES = List.of("bootstrap", "tbon", "broker", "resource", "job-exec", "metrics");
 
     private static final TomlMapper MAPPER = new TomlMapper();
 
     private InstanceConfigReader() {}
 
     static InstanceConfig read(String text, Path file) throws ConfigException {
+        try {
+            return readTables(text, file);
+        } catch (ConfigException e) {
+            throw TomlLines.of(text).locate(e);
+        }
+    }
+
+    private static InstanceConfig readTables(String text, Path file) throws ConfigException {
         TomlTable root = new TomlTable(file, "", tree(text, file));
         root.allowOnly(TABLES);
         TomlTable bootstrapTable = root.table("bootstrap");
@@ -28,9 +36,10 @@ final class InstanceConfigReader {
         Tbon tbon = Tbon.read(root.table("tbon"));
         List<Host> hosts = HostsReader.read(bootstrapTable, bootstrap, tbon.fanout());
         BrokerSection broker = BrokerSection.read(root.table("broker"), hosts.size());
-        Resource resource = Resource.read(root.table("resource"));
+        Resource resource = Resource.read(root.table("resource"), hosts);
         JobExec jobExec = JobExec.read(root.table("job-exec"));
-        return new InstanceConfig(file, hosts, bootstrap, tbon, broker, resource, jobExec);
+        Metrics metrics = Metrics.read(root.table("metrics"));
+        return new InstanceConfig(file, hosts, bootstrap, tbon, broker, resource, jobExec, metrics);
     }
 
     private static ObjectNode tree(String text, Path file) throws ConfigException {
@@ -40,8 +49,9 @@ final class InstanceConfigReader {
         } catch (JsonProcessingException e) {
             JsonLocation at = e.getLocation();
             String where = at == null ? "" : "line " + at.getLineNr() + ", column " + at.getColumnNr() + ": ";
-            throw new ConfigException(file, "", "not valid TOML: " + where + e.getOriginalMessage(),
-                    "correct the TOML syntax (strings in double quotes, one key per line, tables as [name])", e);
+            throw new ConfigException(file, at == null ? 0 : at.getLineNr(), "", "not valid TOML: " + where
+                    + e.getOriginalMessage(), "correct the TOML syntax (strings in double quotes, one key per line, "
+                    + "tables as [name])", e);
         }
         if (node == null || node.isMissingNode()) {
             return MAPPER.createObjectNode();

@@ -128,6 +128,15 @@ final class TomlTable {
         return Optional.of(v.textValue());
     }
 
+    /** A string that may be empty ({@code ""} meaning none); absent reads as empty. */
+    String stringOrEmpty(String name) throws ConfigException {
+        JsonNode v = node.get(name);
+        if (v != null && v.isTextual() && v.textValue().isBlank()) {
+            return "";
+        }
+        return string(name).orElse("");
+    }
+
     String string(String name, String dflt) throws ConfigException {
         return string(name).orElse(dflt);
     }

@@ -33,6 +33,13 @@ public interface OverlayListener {
     String stateForHello();
 
     /**
+     * A peer was refused: it does not hold the instance certificate, its handshake failed, or its
+     * hello was wrong (another instance, version, rank or host). {@code peer} names it as well as the
+     * overlay can (an address, or {@code host (rank N)}). For {@code canopy overlay errors}.
+     */
+    default void refused(String peer, String why) {}
+
+    /**
      * Ends one round of reports: the overlay calls this after every wake-up of its thread in which
      * it may have called the methods above, so a listener that queues reports for another thread
      * can hand over a whole round (often many messages) in one go instead of waking that thread

@@ -146,7 +146,30 @@ class InstanceConfigErrorsTest {
                         "is not an absolute path", "starting with /"),
                 arguments(HOSTS + "[job-exec]\ncontainment = \"cgroups\"", "job-exec.containment",
                         "\"cgroups\" is not one of auto, cgroup-v2, cgroup-v1, process-group",
-                        "containment = \"auto\""));
+                        "containment = \"auto\""),
+                // resource.exclude: one bad entry is an error, never a silently shorter (or empty) list
+                arguments(HOSTS + "[resource]\nexclude = \"mgmt0,svc1\"", "resource.exclude",
+                        "unknown host(s) svc1: not in bootstrap.hosts", "name only hosts listed in bootstrap.hosts"),
+                arguments(HOSTS + "[resource]\nexclude = \"node[3-5]\"", "resource.exclude",
+                        "unknown host(s) node[4-5]", "or ranks 0-3"),
+                arguments(HOSTS + "[resource]\nexclude = \"0,7-8\"", "resource.exclude",
+                        "rank(s) 7-8 out of range: bootstrap.hosts lists ranks 0-3", "name ranks from 0 to 3"),
+                arguments(HOSTS + "[resource]\nexclude = \"0-\"", "resource.exclude", "is not a set of ranks",
+                        "write ranks such as"),
+                arguments(HOSTS + "[resource]\nexclude = \"node[1-\"", "resource.exclude", "is not a hostlist",
+                        "write hosts such as"),
+                arguments(HOSTS + "[resource]\nexclude = [\"mgmt0\"]", "resource.exclude",
+                        "expected a string, got an array", "double quotes"),
+                // metrics
+                arguments(HOSTS + "[metrics]\nlisten = \"9091\"", "metrics.listen", "\"9091\" has no port",
+                        "write HOST:PORT or :PORT"),
+                arguments(HOSTS + "[metrics]\nlisten = \":http\"", "metrics.listen", "\"http\" is not a port number",
+                        ":9091"),
+                arguments(HOSTS + "[metrics]\nlisten = \":70000\"", "metrics.listen", "port 70000 is out of range",
+                        "from 1 to 65535"),
+                arguments(HOSTS + "[metrics]\nlisten = 9091", "metrics.listen", "expected a string", "double quotes"),
+                arguments(HOSTS + "[metrics]\nport = 9091", "metrics.port", "unknown key in [metrics]",
+                        "valid keys are: listen"));
     }
 
     @ParameterizedTest
@@ -157,8 +180,49 @@ class InstanceConfigErrorsTest {
         assertEquals(key, e.key(), e.getMessage());
         assertTrue(e.problem().contains(problem), "problem: " + e.problem());
         assertTrue(e.fix().contains(fix), "fix: " + e.fix());
-        String where = key.isEmpty() ? FILE + ": " : FILE + ": " + key + ": ";
+        String place = e.line() > 0 ? FILE + ":" + e.line() : FILE.toString();
+        String where = key.isEmpty() ? place + ": " : place + ": " + key + ": ";
         assertEquals(where + e.problem() + " (" + e.fix() + ")", e.getMessage());
+    }
+
+    static Stream<Arguments> placedErrors() {
+        String hosts = "# the instance\n[bootstrap]\nhosts = [\n  { host = \"mgmt0\" },\n  { host = \"node[1-3]\" },\n"
+                + "  { host = \"node9\", parent = \"zz\" },\n]\n";
+        return Stream.of(
+                arguments(hosts + "[tbon]\nfanout = 2\nfan_out = 3\n", "tbon.fan_out", 10),
+                arguments(hosts + "\n[resource]\n# service nodes\nexclude = \"mgmt0,svc1\"\n", "bootstrap.hosts[2].parent", 6),
+                arguments(hosts.replace(", parent = \"zz\"", "") + "\n[resource]\n# service nodes\nexclude = \"mgmt0,svc1\"\n",
+                        "resource.exclude", 11),
+                arguments(hosts.replace(", parent = \"zz\"", "") + "[tbonn]\nfanout = 2\n", "tbonn", 8),
+                arguments("fanout = 2\n" + hosts, "fanout", 1),
+                arguments("[bootstrap]\nhosts = [ {host = \"a\"}, {hots = \"b\"} ]\n", "bootstrap.hosts[1].hots", 2),
+                arguments("[bootstrap]\nhosts = [\n  {host = \"a\"},\n  {host = 7},\n]\n", "bootstrap.hosts[1].host", 4),
+                arguments("[bootstrap]\ndefault_port = 8050\n", "bootstrap.hosts", 1),
+                arguments("[bootstrap]\nhosts = [ {host = \"a\"} ]\n[job-exec]\nepilog_timeout = \"soon\" # oops\n",
+                        "job-exec.epilog_timeout", 4));
+    }
+
+    @ParameterizedTest
+    @MethodSource("placedErrors")
+    void errorNamesTheLineOfTheKey(String toml, String key, int line) {
+        ConfigException e = assertThrows(ConfigException.class, () -> InstanceConfig.parse(toml, FILE));
+        assertEquals(key, e.key(), e.getMessage());
+        assertEquals(line, e.line(), e.getMessage());
+        assertTrue(e.getMessage().startsWith(FILE + ":" + line + ": " + key + ": "), e.getMessage());
+    }
+
+    @Test
+    void excludeResolvesHostsAndRanksToRanks() throws ConfigException {
+        InstanceConfig byHost = InstanceConfig.parse(HOSTS + "[resource]\nexclude = \"mgmt0,node[2-3]\"", FILE);
+        InstanceConfig byRank = InstanceConfig.parse(HOSTS + "[resource]\nexclude = \"0,2-3\"", FILE);
+        InstanceConfig empty = InstanceConfig.parse(HOSTS + "[resource]\nexclude = \"\"", FILE);
+        InstanceConfig metrics = InstanceConfig.parse(HOSTS + "[metrics]\nlisten = \":9091\"", FILE);
+        assertEquals(new Metrics("0.0.0.0", 9091), metrics.metrics());
+        assertEquals(Metrics.off(), byHost.metrics());
+
+        assertEquals("0,2-3", byHost.resource().excludeRanks().toString());
+        assertEquals("0,2-3", byRank.resource().excludeRanks().toString());
+        assertTrue(empty.resource().excludeRanks().isEmpty());
     }
 
     @Test
@@ -174,6 +238,6 @@ class InstanceConfigErrorsTest {
     void syntaxErrorsKeepTheirCause() {
         ConfigException e = assertThrows(ConfigException.class, () -> InstanceConfig.parse("x = ", FILE));
         assertTrue(e.getCause() != null);
-        assertTrue(e.getMessage().startsWith(FILE + ": not valid TOML: line 1"), e.getMessage());
+        assertTrue(e.getMessage().startsWith(FILE + ":1: not valid TOML: line 1"), e.getMessage());
     }
 }

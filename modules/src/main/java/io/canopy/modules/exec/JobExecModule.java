@@ -50,6 +50,23 @@ public final class JobExecModule implements BrokerModule {
         return "job-exec";
     }
 
+    /**
+     * {@code canopy config reload}: the epilog, its timeout, the drain policy and the kill timeout
+     * change for jobs that end from now on; {@code cores} stays until the broker restarts (the
+     * scheduler has counted them).
+     */
+    @Override
+    public boolean reconfigure(io.canopy.module.ModuleConfig newConfig) {
+        ExecConfig fresh = ExecConfig.of(newConfig);
+        // the cores the scheduler was told, and how tasks are launched, hold until the broker starts again
+        config = new ExecConfig(fresh.epilog(), fresh.epilogTimeout(), fresh.drainOnEpilogFailure(),
+                fresh.killTimeout(), config.cores(), config.launcher(), config.launcherSocket(), config.containment());
+        ctx.log().info("job-exec: epilog {}, epilog_timeout {}, drain_on_epilog_failure {}, kill_timeout {}",
+                config.epilog().orElse("none"), io.canopy.module.Durations.format(config.epilogTimeout()),
+                config.drainOnEpilogFailure(), io.canopy.module.Durations.format(config.killTimeout()));
+        return true;
+    }
+
     @Override
     public void start(ModuleContext context) {
         this.ctx = context;
@@ -317,8 +334,10 @@ public final class JobExecModule implements BrokerModule {
             released(job, epilog);
             return;
         }
-        // drained before the release, so that the scheduler never gives the node new work first
-        ctx.rpc(0, "resource.drain", Map.of("targets", Integer.toString(ctx.rank()), "reason", o.note()))
+        // drained before the release, so that the scheduler never gives the node new work first;
+        // "update": a node drained already keeps its drain (and the operator's reason)
+        ctx.rpc(0, "resource.drain", Map.of("targets", Integer.toString(ctx.rank()), "reason", o.note(),
+                "mode", "update"))
                 .whenComplete((r, err) -> {
                     if (err != null) {
                         ctx.log().error("job-exec: cannot drain {} after its epilog failed: {}", ctx.hostname(), err.getMessage());

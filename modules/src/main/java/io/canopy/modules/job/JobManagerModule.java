@@ -65,6 +65,7 @@ public final class JobManagerModule implements BrokerModule {
         }
         ctx.serve("job-manager.submit", Access.USER, this::submit);
         ctx.serve("job-manager.list", Access.USER, this::list);
+        ctx.serve("job-manager.stats", Access.USER, r -> r.respond(JobStats.of(store.all().values())));
         ctx.serve("job-manager.info", Access.USER, r -> r.respond(JobView.of(job(r), this::host)));
         ctx.serve("job-manager.eventlog", Access.USER, r -> r.respond(Map.of("events", job(r).events())));
         ctx.serve("job-manager.wait", Access.USER, this::await);

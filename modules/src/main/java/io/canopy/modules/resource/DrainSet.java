@@ -41,12 +41,24 @@ final class DrainSet {
 
     /** Applies {@code change} and commits; on failure restores the previous set and rethrows. */
     void update(java.util.function.Consumer<TreeMap<Integer, Drain>> change) throws RpcException {
+        update(change, () -> {}, () -> {});
+    }
+
+    /**
+     * As {@link #update(java.util.function.Consumer)}, with {@code beforeCommit} staging more in
+     * the same checkpoint (the eventlog entry that records the change), so both are committed
+     * together; {@code onFailure} unstages it when the commit fails.
+     */
+    void update(java.util.function.Consumer<TreeMap<Integer, Drain>> change, Runnable beforeCommit, Runnable onFailure)
+            throws RpcException {
         TreeMap<Integer, Drain> before = new TreeMap<>(drained);
         change.accept(drained);
         try {
             checkpoint.put(KEY, drained);
+            beforeCommit.run();
             checkpoint.commit();
         } catch (RpcException | RuntimeException e) {
+            onFailure.run();
             drained.clear();
             drained.putAll(before);
             checkpoint.put(KEY, drained);

@@ -1,7 +1,6 @@
 package io.canopy.modules.resource;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.canopy.idset.Hostlist;
 import io.canopy.message.Errno;
 import io.canopy.module.Access;
 import io.canopy.module.BrokerModule;
@@ -25,22 +24,28 @@ import java.util.TreeSet;
  * <p>Topics:
  * <ul>
  *   <li>{@code resource.status} (user): every rank with its state and drain record.
- *   <li>{@code resource.drain} (owner): {@code {"targets":"0-3", "reason":"...", "force":false}}.
- *   <li>{@code resource.undrain} (owner): {@code {"targets":"node[1-2]"}}.
+ *   <li>{@code resource.drain} (owner): {@code {"targets":"0-3", "reason":"...", "mode":"fail"}}; the
+ *       modes are {@link DrainMode}'s ({@code fail} unless given: an already drained node is an error).
+ *   <li>{@code resource.undrain} (owner): {@code {"targets":"node[1-2]", "reason":"..."}}.
+ *   <li>{@code resource.eventlog} (user): {@code {"targets":"node5", "limit":100}}: the eventlog
+ *       ({@link ResLog}): drains and undrains with who and why, nodes lost and restored.
  * </ul>
  * Events consumed: {@code overlay.peer-status}. Events published: {@code resource.drain},
- * {@code resource.undrain}, {@code resource.status} (a rank's status changed).
+ * {@code resource.undrain}, {@code resource.status} (a rank's status changed),
+ * {@code resource.exclude} (the excluded ranks changed at a config reload).
  * Config: {@code drain_on_lost=true} drains a rank with reason {@code lost} when it is lost;
- * {@code exclude=RANKS|HOSTS} marks ranks that never run jobs (service nodes), as {@code excluded}
- * in {@code resource.status}. A drained rank where the scheduler ({@code sched.busy}) still has
+ * {@code exclude=RANKS} marks ranks that never run jobs (service nodes), as {@code excluded} in
+ * {@code resource.status}; they cannot be drained ({@link Exclusions}). A drained rank where the scheduler ({@code sched.busy}) still has
  * jobs is reported {@code draining}, and {@code drained} once they are over.
  */
 public final class ResourceModule implements BrokerModule {
     private ModuleContext ctx;
     private Inventory inventory;
     private DrainSet drains;
+    private Drains drainer;
+    private ResLog reslog;
     private boolean drainOnLost;
-    private java.util.Set<Integer> excluded = java.util.Set.of();
+    private Exclusions excluded;
     private final List<Event> early = new ArrayList<>();
 
     @Override
@@ -56,28 +61,63 @@ public final class ResourceModule implements BrokerModule {
             return;
         }
         drainOnLost = Boolean.parseBoolean(ctx.config().get("drain_on_lost", "false"));
+        excluded = new Exclusions(Exclusions.parse(ctx.config().get("exclude", ""), ctx.size()));
         drains = new DrainSet(ctx.checkpoint());
+        drainer = new Drains(drains, excluded);
+        reslog = new ResLog(ctx.checkpoint());
         ctx.subscribe("overlay.peer-status", this::onPeerStatus);
-        ctx.rpc(0, "overlay.topology", null).thenAccept(resp -> {
+        ctx.rpc(0, "overlay.topology", null).whenComplete((resp, err) -> {
             try {
-                inventory = new Inventory(resp.payloadTree());
-                String exclude = ctx.config().get("exclude", "");
-                if (!exclude.isBlank()) {
-                    excluded = Targets.resolve(exclude, inventory);
-                    ctx.log().info("resource: rank(s) {} excluded from running jobs ([resource] exclude)", excluded);
+                if (err != null) {
+                    throw err;
                 }
+                inventory = new Inventory(resp.payloadTree());
+                if (!excluded.ranks().isEmpty()) {
+                    ctx.log().info("resource: {} excluded from running jobs ([resource] exclude)",
+                            Nodes.describe(excluded.ranks().toList(), inventory));
+                }
+                undrainExcluded();
                 for (Event e : early) {
                     onPeerStatus(e);
                 }
                 early.clear();
-            } catch (RpcException e) {
-                throw new IllegalStateException("unreadable overlay.topology: " + e.getMessage(), e);
+            } catch (Throwable e) {
+                ctx.log().error("resource: cannot learn the instance's ranks from overlay.topology ({}); "
+                        + "resource commands will answer EAGAIN until the module is reloaded", e.toString());
             }
         });
         ctx.serve("resource.status", Access.USER, this::status);
         ctx.serve("resource.drain", Access.OWNER, this::drain);
         ctx.serve("resource.undrain", Access.OWNER, this::undrain);
+        ctx.serve("resource.eventlog", Access.USER, this::eventlog);
         ctx.log().info("resource: {} drained rank(s) restored", drains.all().size());
+    }
+
+    /**
+     * {@code canopy config reload}: a new {@code drain_on_lost} and {@code exclude}. Nodes that
+     * become excluded lose their drain ({@code resource.undrain}); the scheduler hears
+     * {@code resource.exclude} and reads the node states again.
+     */
+    @Override
+    public boolean reconfigure(io.canopy.module.ModuleConfig newConfig) throws RpcException {
+        if (ctx.rank() != 0) {
+            return true; // idle here: nothing to change
+        }
+        io.canopy.idset.IdSet ranks = Exclusions.parse(newConfig.get("exclude", ""), ctx.size());
+        drainOnLost = Boolean.parseBoolean(newConfig.get("drain_on_lost", "false"));
+        if (!ranks.equals(excluded.ranks())) {
+            io.canopy.idset.IdSet before = excluded.ranks();
+            excluded.set(ranks);
+            ctx.log().info("resource: exclude is now {} (was {})", ranks.isEmpty() ? "empty" : ranks,
+                    before.isEmpty() ? "empty" : before);
+            if (inventory != null) {
+                undrainExcluded();
+                List<Integer> touched = new ArrayList<>(ranks.union(before).toList());
+                journal("exclude", touched, Map.of("exclude", ranks.toString(), "was", before.toString(), "by", "config"));
+            }
+            ctx.publish("resource.exclude", Map.of("ranks", ranks.toList()));
+        }
+        return true;
     }
 
     private Inventory inventory() throws RpcException {
@@ -99,11 +139,69 @@ public final class ResourceModule implements BrokerModule {
             return;
         }
         ctx.publish("resource.status", Map.of("rank", rank, "host", inventory.host(rank), "status", status));
-        if (status.equals("lost") && drainOnLost && drains.get(rank) == null) {
-            drains.update(d -> d.put(rank, new Drain("lost", ctx.ownerUid(), UserNames.of(ctx.ownerUid()), now())));
+        String previous = b.path("previous").asText("");
+        String why = b.path("reason").isTextual() ? b.path("reason").asText() : null;
+        if (status.equals("lost")) {
+            journal("lost", List.of(rank), Map.of("reason", why == null ? "lost" : why));
+        } else if (status.equals("online") && previous.equals("lost")) {
+            journal("restored", List.of(rank), Map.of("reason", why == null ? "online again" : why));
+        }
+        if (status.equals("lost") && drainOnLost && drains.get(rank) == null && !excluded.contains(rank)) {
+            String owner = UserNames.of(ctx.ownerUid());
+            drainer.drain(List.of(rank), new Drain("lost", ctx.ownerUid(), owner, now()), DrainMode.UPDATE, inventory,
+                    c -> stageDrain(c, ctx.ownerUid(), "lost", DrainMode.UPDATE, "drain_on_lost"));
             ctx.log().warn("resource: drained {} (rank {}): lost", inventory.host(rank), rank);
             ctx.publish("resource.drain", Map.of("ranks", List.of(rank), "reason", "lost"));
         }
+    }
+
+    /** Appends an eventlog entry on its own commit; a failure is logged, the event goes on. */
+    private void journal(String name, List<Integer> ranks, Map<String, Object> context) {
+        try {
+            reslog.append(name, ranks, inventory, context);
+        } catch (RpcException e) {
+            ctx.log().error("resource: cannot record '{}' of {} in the eventlog: {}", name,
+                    Nodes.describe(ranks, inventory), e.getMessage());
+        }
+    }
+
+    /** Stages the eventlog entry of a drain, to be committed with it. */
+    private Runnable stageDrain(Drains.Change c, int userid, String reason, DrainMode mode, String by) {
+        Map<String, Object> context = new LinkedHashMap<>();
+        context.put("user", UserNames.of(userid));
+        context.put("userid", userid);
+        context.put("reason", reason);
+        context.put("mode", mode.wire());
+        context.put("by", by);
+        List<String> replaced = c.before().values().stream().filter(java.util.Objects::nonNull).map(Drain::reason)
+                .distinct().toList();
+        if (!replaced.isEmpty()) {
+            context.put("replaced", String.join("; ", replaced));
+        }
+        ResLog.Entry e = reslog.stage("drain", c.ranks(), inventory, context);
+        return () -> reslog.unstage(e);
+    }
+
+    /** Stages the eventlog entry of an undrain, to be committed with it. */
+    private Runnable stageUndrain(Drains.Change c, int userid, String reason, String by) {
+        Map<String, Object> context = new LinkedHashMap<>();
+        context.put("user", by.equals("config") ? null : UserNames.of(userid));
+        context.put("userid", by.equals("config") ? null : userid);
+        context.put("reason", reason == null || reason.isEmpty() ? null : reason);
+        context.put("by", by);
+        List<String> was = c.before().values().stream().filter(java.util.Objects::nonNull).map(Drain::reason)
+                .distinct().toList();
+        context.put("was", String.join("; ", was));
+        ResLog.Entry e = reslog.stage("undrain", c.ranks(), inventory, context);
+        return () -> reslog.unstage(e);
+    }
+
+    private void eventlog(Request req) throws RpcException {
+        JsonNode b = req.payloadTree();
+        Inventory inv = inventory();
+        String targets = b.path("targets").asText("");
+        java.util.Set<Integer> ranks = targets.isBlank() ? null : Targets.resolve(targets, inv);
+        req.respond(Map.of("events", reslog.entries(ranks, b.path("limit").asInt(0))));
     }
 
     private void status(Request req) throws RpcException {
@@ -156,20 +254,14 @@ public final class ResourceModule implements BrokerModule {
         Inventory inv = inventory();
         TreeSet<Integer> ranks = Targets.resolve(b.path("targets").asText(""), inv);
         String reason = b.path("reason").asText("");
-        boolean force = b.path("force").asBoolean(false);
+        DrainMode mode = DrainMode.parse(b.path("mode").asText(""));
         Drain record = new Drain(reason, req.userid(), UserNames.of(req.userid()), now());
-        List<Integer> changed = new ArrayList<>();
-        drains.update(d -> {
-            for (int r : ranks) {
-                if (force || !d.containsKey(r)) {
-                    d.put(r, record);
-                    changed.add(r);
-                }
-            }
-        });
+        Drains.Change change = drainer.drain(ranks, record, mode, inv,
+                c -> stageDrain(c, req.userid(), reason, mode, "command"));
+        List<Integer> changed = change.ranks();
         if (!changed.isEmpty()) {
-            ctx.log().info("resource: drained {} (ranks {}) for uid {}: {}", hosts(changed, inv), changed, req.userid(),
-                    reason.isEmpty() ? "no reason given" : reason);
+            ctx.log().info("resource: drained {} for uid {} ({}): {}", Nodes.describe(changed, inv), req.userid(),
+                    mode.wire(), reason.isEmpty() ? "no reason given" : reason);
             ctx.publish("resource.drain", Map.of("ranks", changed, "reason", reason));
         }
         List<Integer> kept = new ArrayList<>(ranks);
@@ -179,20 +271,24 @@ public final class ResourceModule implements BrokerModule {
 
     private void undrain(Request req) throws RpcException {
         Inventory inv = inventory();
-        TreeSet<Integer> ranks = Targets.resolve(req.payloadTree().path("targets").asText(""), inv);
-        List<Integer> notDrained = ranks.stream().filter(r -> drains.get(r) == null).toList();
-        if (!notDrained.isEmpty()) {
-            throw new RpcException(Errno.EINVAL, "rank(s) " + io.canopy.idset.IdSet.of(notDrained.stream()
-                    .mapToInt(Integer::intValue).toArray()) + " (" + hosts(notDrained, inv) + ") not drained; nothing was changed");
-        }
-        drains.update(d -> ranks.forEach(d::remove));
-        ctx.log().info("resource: undrained {} (ranks {}) for uid {}", hosts(ranks, inv), ranks, req.userid());
+        JsonNode b = req.payloadTree();
+        TreeSet<Integer> ranks = Targets.resolve(b.path("targets").asText(""), inv);
+        String reason = b.path("reason").asText("");
+        drainer.undrain(ranks, inv, c -> stageUndrain(c, req.userid(), reason, "command"));
+        ctx.log().info("resource: undrained {} for uid {}", Nodes.describe(ranks, inv), req.userid());
         ctx.publish("resource.undrain", Map.of("ranks", List.copyOf(ranks)));
         req.respond(Map.of("undrained", List.copyOf(ranks)));
     }
 
-    private static String hosts(java.util.Collection<Integer> ranks, Inventory inv) {
-        return Hostlist.compress(ranks.stream().map(inv::host).toList());
+    /** Drops the drains of excluded nodes (exclude changed since they were drained). */
+    private void undrainExcluded() throws RpcException {
+        Drains.Change dropped = drainer.undrainExcluded(c -> stageUndrain(c, ctx.ownerUid(),
+                "excluded by [resource] exclude", "config"));
+        if (!dropped.ranks().isEmpty()) {
+            ctx.log().warn("resource: undrained {}: excluded by [resource] exclude now", Nodes.describe(dropped.ranks(),
+                    inventory));
+            ctx.publish("resource.undrain", Map.of("ranks", dropped.ranks()));
+        }
     }
 
     private static double now() {

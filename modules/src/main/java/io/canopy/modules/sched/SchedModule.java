@@ -57,6 +57,7 @@ public final class SchedModule implements BrokerModule {
         ctx.subscribe("resource.drain", e -> setDrained(e, true));
         ctx.subscribe("resource.undrain", e -> setDrained(e, false));
         ctx.subscribe("resource.status", this::onStatus);
+        ctx.subscribe("resource.exclude", e -> refresh()); // a config reload changed the excluded nodes
         ctx.serve("sched.feasible", this::feasible);
         ctx.serve("sched.alloc", this::alloc);
         ctx.serve("sched.cancel", this::cancel);

@@ -120,6 +120,7 @@ final class DownLinks {
             int code = e.getValue() instanceof Integer i ? i : -1;
             String why = handshakeFailure(e.getEvent(), code);
             rare.log(Level.WARN, "handshake-" + code, "overlay: refused a connection on " + e.getAddress() + ": " + why);
+            listener.refused(e.getAddress(), why);
         }
     }
 
@@ -291,6 +292,9 @@ final class DownLinks {
             rare.log(retry ? Level.DEBUG : Level.ERROR, "hello-" + rank + "-" + refusal,
                     "overlay: rejecting connection from " + host + " (rank " + rank + "): " + refusal);
             frames.send(socket, identity, Frames.control(Control.HELLO_REFUSED, Map.of("reason", refusal, "retry", retry)));
+            if (!retry) {
+                listener.refused(host + " (rank " + rank + ")", refusal);
+            }
             return;
         }
         Child old = byRank.get(rank);

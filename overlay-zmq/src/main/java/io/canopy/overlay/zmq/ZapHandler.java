@@ -21,8 +21,11 @@ final class ZapHandler {
     private final byte[] allowed;
     private final RateLimitedLog refusals = new RateLimitedLog(LOG, 30_000_000_000L);
 
-    ZapHandler(ZContext ctx, byte[] allowedPublicKey) {
+    private final io.canopy.overlay.OverlayListener listener;
+
+    ZapHandler(ZContext ctx, byte[] allowedPublicKey, io.canopy.overlay.OverlayListener listener) {
         this.allowed = allowedPublicKey;
+        this.listener = listener;
         this.socket = ctx.createSocket(SocketType.REP);
         socket.setLinger(0);
         socket.bind(ENDPOINT);
@@ -54,6 +57,7 @@ final class ZapHandler {
                 String address = n >= 3 ? new String(f[2], java.nio.charset.StandardCharsets.UTF_8) : "?";
                 refusals.log(Level.WARN, address, "overlay: refused a connection from " + address
                         + ": it does not hold the instance certificate");
+                listener.refused(address, "it does not hold the instance certificate");
             }
             socket.send(version, ZMQ.SNDMORE);
             socket.send(n > 0 ? f[0] : new byte[0], ZMQ.SNDMORE);

@@ -75,7 +75,7 @@ public final class ZmqOverlay implements Overlay {
         this.listener = listener;
         ctx.setLinger(5);
         if (settings.cert() != null && !settings.topology().children().isEmpty()) {
-            zap = new ZapHandler(ctx, settings.cert().publicKeyBytes());
+            zap = new ZapHandler(ctx, settings.cert().publicKeyBytes(), listener);
         }
         if (!settings.topology().children().isEmpty()) {
             down = new DownLinks(ctx, settings, frames, listener);

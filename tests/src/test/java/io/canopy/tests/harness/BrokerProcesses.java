@@ -41,15 +41,22 @@ public final class BrokerProcesses implements AutoCloseable {
 
     /** Like {@link #start(String, Path)}, running the broker under {@code prefix} (e.g. ip netns exec NS). */
     public BrokerProcess start(String host, Path config, List<String> prefix) {
-        return start(host, config, prefix, null);
+        return start(host, config, prefix, java.util.Map.of(), null);
+    }
+
+    /** Like {@link #start(String, Path, List)}, with {@code env} added to the broker's environment. */
+    public BrokerProcess start(String host, Path config, List<String> prefix, java.util.Map<String, String> env) {
+        return start(host, config, prefix, env, null);
     }
 
     /** Like {@link #start(String, Path)}, the broker running as {@code user} (and its group), not root. */
     public BrokerProcess startAs(String user, String host, Path config) {
-        return start(host, config, List.of("setpriv", "--reuid=" + user, "--regid=" + user, "--clear-groups"), user);
+        return start(host, config, List.of("setpriv", "--reuid=" + user, "--regid=" + user, "--clear-groups"),
+                java.util.Map.of(), user);
     }
 
-    private BrokerProcess start(String host, Path config, List<String> prefix, String owner) {
+    private BrokerProcess start(String host, Path config, List<String> prefix, java.util.Map<String, String> env,
+            String owner) {
         try {
             Path rundir = dir.resolve(host);
             for (int n = 2; Files.exists(rundir) && n < 100; n++) { // a host started again gets a fresh rundir
@@ -68,6 +75,7 @@ public final class BrokerProcesses implements AutoCloseable {
                     .redirectErrorStream(true);
             pb.environment().remove("CANOPY_URI");
             pb.environment().put("CANOPY_JAVA_OPTS", JAVA_OPTS);
+            pb.environment().putAll(env);
             BrokerProcess b = new BrokerProcess(host, rundir, pb.start());
             started.add(b);
             return b;

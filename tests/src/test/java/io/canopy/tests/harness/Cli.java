@@ -139,6 +139,11 @@ public final class Cli {
             return process.isAlive();
         }
 
+        /** The command's process id ({@code bin/canopy} execs the JVM, so this is the JVM). */
+        public long pid() {
+            return process.pid();
+        }
+
         /** Waits (up to this Cli's timeout) for the command to exit and returns what it left. */
         public Result finish() {
             try {
@@ -158,6 +163,23 @@ public final class Cli {
         public void kill() {
             process.destroyForcibly();
         }
+    }
+
+    /** Why {@code bin/canopy} cannot run as nobody here, or null when it can (root, setpriv, a readable checkout). */
+    public static String whyNotAsNobody() {
+        if (io.canopy.local.PeerCredentials.currentUid() != 0) {
+            return "running as nobody needs root (setpriv); this runs as uid " + io.canopy.local.PeerCredentials.currentUid();
+        }
+        if (plain().exec(List.of("sh", "-c", "command -v setpriv")).exitCode() != 0) {
+            return "running as nobody needs setpriv on the PATH (Debian package util-linux)";
+        }
+        Cli plainNobody = plain().asNobody();
+        for (Path p : List.of(Repo.canopy(), Repo.root().resolve("tools/target/canopy.jar"))) {
+            if (plainNobody.exec(List.of("test", "-r", p.toString())).exitCode() != 0) {
+                return "nobody cannot read " + p + "; use a checkout outside private directories";
+            }
+        }
+        return null;
     }
 
     /** Any command, with this instance's environment, user and timeout (e.g. {@code sh -c ...}). */

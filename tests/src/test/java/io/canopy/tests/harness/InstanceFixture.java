@@ -88,6 +88,11 @@ public final class InstanceFixture implements AutoCloseable {
         return instance.rundir();
     }
 
+    /** The instance's system.toml (every broker reads this one file). */
+    public Path configFile() {
+        return instance.config();
+    }
+
     /** {@code bin/canopy} talking to the leader. */
     public Cli cli() {
         return cli(0);

@@ -29,7 +29,9 @@ import org.junit.jupiter.api.io.TempDir;
  * into a scratch root, and three brokers started from the installed files with the command line of
  * the installed unit's {@code ExecStart} (one config, three hosts on loopback). They reach run,
  * tell a fake systemd {@code READY=1}, and the installed {@code /usr/bin/canopy} drains and
- * undrains a node and shuts the instance down.
+ * undrains a node and shuts the instance down. The package is named after the version the jar
+ * was built as, which {@code canopy --version} prints, and the unit has the lines a clean stop, a
+ * reload and a configuration error need.
  */
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class RpmInstallTest {
@@ -58,7 +60,8 @@ class RpmInstallTest {
         for (String f : List.of("/usr/bin/canopy", "/usr/share/canopy/canopy.jar", "/usr/lib/systemd/system/canopy.service",
                 "/usr/lib/sysusers.d/canopy.conf", "/usr/lib/tmpfiles.d/canopy.conf", "/etc/canopy/system.toml",
                 "/var/lib/canopy", "/run/canopy", "/usr/share/man/man1/canopy.1.gz",
-                "/usr/share/man/man1/canopy-resource-drain.1.gz", "/usr/share/bash-completion/completions/canopy",
+                "/usr/share/man/man1/canopy-resource-drain.1.gz", "/usr/share/man/man1/canopy-exec.1.gz",
+                "/usr/share/man/man1/canopy-config-reload.1.gz", "/usr/share/bash-completion/completions/canopy",
                 "/usr/libexec/canopy/canopy-launch", "/usr/lib/systemd/system/canopy-launch.socket",
                 "/usr/lib/systemd/system/canopy-launch@.service")) {
             assertTrue(files.contains(f), f + " in " + files);
@@ -79,13 +82,23 @@ class RpmInstallTest {
         assertEquals(0, installed.exitCode(), installed::toString);
         Path canopy = root.resolve("usr/bin/canopy");
         assertTrue(Files.isExecutable(canopy));
+        String rpmVersion = sh.exec(List.of("rpm", "-qp", "--queryformat", "%{VERSION}-%{RELEASE}", rpm)).stdout().strip();
+        Result version = sh.exec(List.of(canopy.toString(), "--version"));
+        String jarVersion = version.stdout().strip().split(" ")[1];
+        assertEquals(jarVersion.replace("-SNAPSHOT", "") + (jarVersion.endsWith("-SNAPSHOT") ? "-0.snapshot" : "-1"), rpmVersion,
+                "the package is named after the version canopy --version prints: " + version);
 
         Path unit = root.resolve("usr/lib/systemd/system/canopy.service");
         Path unitCopy = Files.createDirectories(dir.resolve("unit")).resolve("canopy.service");
-        Files.writeString(unitCopy, Files.readString(unit).replace("ExecStart=/usr/bin/canopy", "ExecStart=" + canopy));
+        Files.writeString(unitCopy, Files.readString(unit).replace("=/usr/bin/canopy ", "=" + canopy + " "));
         Result verify = sh.exec(List.of("systemd-analyze", "verify", "--man=no", unitCopy.toString()));
         assertEquals(0, verify.exitCode(), verify::toString);
         assertEquals("", (verify.stdout() + verify.stderr()).strip(), "systemd-analyze finds nothing to say");
+        List<String> unitLines = Files.readAllLines(unit);
+        for (String line : List.of("Type=notify", "ExecReload=/usr/bin/canopy config reload --follower-noop",
+                "RestartPreventExitStatus=78", "SuccessExitStatus=143")) {
+            assertTrue(unitLines.contains(line), line + " in the unit");
+        }
         List<String> execStart = execStart(unit);
         assertEquals(List.of("/usr/bin/canopy", "broker", "--config", "/etc/canopy/system.toml"), execStart);
         Path config = writeConfig(dir);

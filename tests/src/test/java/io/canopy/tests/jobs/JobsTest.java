@@ -187,7 +187,7 @@ class JobsTest {
         ok(owner, "resource", "drain", "0", "busy");
         JsonNode drain0 = nodeDrain(0);
         assertEquals("draining", drain0.path("state").asText(), drain0::toString);
-        Cli.Running waiting = owner.withTimeout(JobCheck.PATIENCE).start("resource", "drain", "--wait", "0", "busy");
+        Cli.Running waiting = owner.withTimeout(JobCheck.PATIENCE).start("resource", "drain", "--update", "--wait", "0", "busy");
         ok(owner, "cancel", Long.toString(a));
         Result waited = waiting.finish();
 

@@ -80,7 +80,8 @@ class RollingUpdateTest {
 
         ok(owner, "resource", "drain", "test[3-4]", "os", "update");
         assertEquals(Set.of("draining"), drainStates(owner, 3, 4));
-        Cli.Running waiting = owner.withTimeout(JobCheck.PATIENCE).start("resource", "drain", "--wait", "test[3-4]", "os", "update");
+        Cli.Running waiting = owner.withTimeout(JobCheck.PATIENCE).start("resource", "drain", "--update", "--wait", "test[3-4]",
+                "os", "update");
         Files.writeString(go, "");
         Result waited = waiting.finish();
         assertEquals(0, waited.exitCode(), waited::toString);

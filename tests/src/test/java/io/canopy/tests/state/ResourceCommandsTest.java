@@ -26,8 +26,10 @@ import org.junit.jupiter.api.Timeout;
 /**
  * {@code canopy resource drain|undrain|status} and {@code canopy shutdown} as an operator and as a
  * user meet them: who may change the drain state, how wrong targets are refused without changing
- * anything, what draining twice does, and that every broker answers for the leader. One instance
- * of three brokers (rank 0 with leaves 1 and 2) for the class; each test leaves nothing drained.
+ * anything, what draining twice does (as flux: an error unless --force or --update), that excluded
+ * nodes show as {@code exclude} and cannot be drained, the status views ({@code -s}, {@code -o}),
+ * and that every broker answers for the leader. One instance of four brokers (rank 0 with leaves
+ * 1 and 2, rank 3 under 1; rank 3 excluded) for the class; each test leaves nothing drained.
  * The user tests run {@code bin/canopy} as {@code nobody} through setpriv, and are skipped unless
  * this runs as root with setpriv at hand and a checkout nobody can read.
  */
@@ -40,7 +42,8 @@ class ResourceCommandsTest {
     @BeforeAll
     static void startInstance() throws IOException {
         cannotRunAsNobody = whyNotAsNobody();
-        instance = InstanceFixture.start(3, 2, null);
+        instance = InstanceFixture.start(4, 2, null, java.time.Duration.ofSeconds(3),
+                "[resource]\nexclude = \"test3\"\n");
         owner = instance.cli();
     }
 
@@ -94,7 +97,7 @@ class ResourceCommandsTest {
         Result json = ok(nobody(), "resource", "status", "--json");
         Result text = ok(nobody(), "resource", "status");
 
-        assertEquals(3, json.json().path("nodes").size(), json::toString);
+        assertEquals(4, json.json().path("nodes").size(), json::toString);
         assertEquals("for users to see", json.json().path("nodes").get(2).path("drain").path("reason").asText(),
                 json::toString);
         assertTrue(text.lines().contains(String.format("%10s %2s %6d %-20s %s", "drained", "y", 1, "test2",
@@ -108,10 +111,10 @@ class ResourceCommandsTest {
         Result undrain = owner.run("resource", "undrain", "1,9");
 
         assertEquals(1, drain.exitCode(), drain::toString);
-        assertEquals("canopy: no such rank(s): 7,8 (this instance has ranks 0-2); nothing was changed",
+        assertEquals("canopy: no such rank(s): 7,8 (this instance has ranks 0-3); nothing was changed",
                 drain.stderr().strip());
         assertEquals(1, undrain.exitCode(), undrain::toString);
-        assertEquals("canopy: no such rank(s): 9 (this instance has ranks 0-2); nothing was changed",
+        assertEquals("canopy: no such rank(s): 9 (this instance has ranks 0-3); nothing was changed",
                 undrain.stderr().strip());
         assertEquals("kept", drain(owner, 1).path("reason").asText(), "rank 1 is drained as before");
         assertTrue(drain(owner, 2).isNull());
@@ -119,12 +122,12 @@ class ResourceCommandsTest {
 
     @Test
     void unknownHostsAreErrorsNamingThemAndChangeNothing() {
-        Result drain = owner.run("resource", "drain", "test[1-4]", "too", "far");
+        Result drain = owner.run("resource", "drain", "test[1-5]", "too", "far");
         ok(owner, "resource", "drain", "test1", "kept");
         Result undrain = owner.run("resource", "undrain", "test1,node7");
 
         assertEquals(1, drain.exitCode(), drain::toString);
-        assertEquals("canopy: unknown host(s): test[3-4]; nothing was changed", drain.stderr().strip());
+        assertEquals("canopy: unknown host(s): test[4-5]; nothing was changed", drain.stderr().strip());
         assertEquals(1, undrain.exitCode(), undrain::toString);
         assertEquals("canopy: unknown host(s): node7; nothing was changed", undrain.stderr().strip());
         assertEquals("kept", drain(owner, 1).path("reason").asText(), "rank 1 is drained as before");
@@ -132,25 +135,110 @@ class ResourceCommandsTest {
     }
 
     @Test
-    void drainingTwiceKeepsTheFirstReasonUnlessForced() {
+    void drainingADrainedNodeIsAnErrorAndChangesNothing() {
         ok(owner, "resource", "drain", "1", "first", "reason");
         JsonNode first = drain(owner, 1);
 
         Result again = owner.run("resource", "drain", "1-2", "second", "reason");
 
-        assertEquals(0, again.exitCode(), again::toString);
-        assertEquals("canopy: rank(s) 1 already drained; kept their first reason (use --force to replace it)",
+        assertEquals(1, again.exitCode(), again::toString);
+        assertEquals("canopy: test1 (rank 1) already drained (reason: first reason); nothing was changed (use "
+                + "--force to replace the reason, or --update to leave drained nodes as they are)",
                 again.stderr().strip());
         assertEquals(first, drain(owner, 1), "rank 1 keeps its first drain record");
-        assertEquals("second reason", drain(owner, 2).path("reason").asText(), "rank 2 was not drained before");
+        assertTrue(drain(owner, 2).isNull(), "rank 2 was not drained: the request failed as a whole");
+    }
 
-        Result forced = owner.run("resource", "drain", "--force", "1", "third", "reason");
+    @Test
+    void updateLeavesDrainedNodesAsTheyAre() {
+        ok(owner, "resource", "drain", "1", "first", "reason");
+        JsonNode first = drain(owner, 1);
+
+        Result updated = owner.run("resource", "drain", "--update", "1-2", "second", "reason");
+
+        assertEquals(0, updated.exitCode(), updated::toString);
+        assertEquals("", updated.stderr(), updated::toString);
+        assertEquals(first, drain(owner, 1), "rank 1 keeps its first drain record");
+        assertEquals("second reason", drain(owner, 2).path("reason").asText(), "rank 2 was not drained before");
+    }
+
+    @Test
+    void forceReplacesTheReasonAndKeepsTheTimeUnlessGivenTwice() {
+        ok(owner, "resource", "drain", "1", "first", "reason");
+        JsonNode first = drain(owner, 1);
+
+        Result forced = owner.run("resource", "drain", "--force", "1", "second", "reason");
 
         assertEquals(0, forced.exitCode(), forced::toString);
         assertEquals("", forced.stderr(), forced::toString);
         JsonNode replaced = drain(owner, 1);
-        assertEquals("third reason", replaced.path("reason").asText(), replaced::toString);
-        assertTrue(replaced.path("time").asDouble() >= first.path("time").asDouble(), replaced::toString);
+        assertEquals("second reason", replaced.path("reason").asText(), replaced::toString);
+        assertEquals(first.path("time"), replaced.path("time"), "-f keeps when it was drained");
+
+        ok(owner, "resource", "drain", "-ff", "1", "third", "reason");
+        JsonNode again = drain(owner, 1);
+        assertEquals("third reason", again.path("reason").asText(), again::toString);
+        assertTrue(again.path("time").asDouble() > first.path("time").asDouble(), "-ff replaces the time: " + again);
+    }
+
+    @Test
+    void forceAndUpdateTogetherAreAUsageError() {
+        Result r = owner.run("resource", "drain", "--force", "--update", "1", "which");
+
+        assertEquals(2, r.exitCode(), r::toString);
+        assertTrue(r.stderr().contains("only one of --force and --update may be given"), r::toString);
+        assertTrue(drain(owner, 1).isNull());
+    }
+
+    @Test
+    void excludedNodesShowAsExcludeAndCannotBeDrained() {
+        Result drain = owner.run("resource", "drain", "test[2-3]", "by", "mistake");
+        Result forced = owner.run("resource", "drain", "--force", "3", "by", "mistake");
+        Result status = ok(owner, "resource", "status");
+
+        assertEquals(1, drain.exitCode(), drain::toString);
+        assertEquals("canopy: test3 (rank 3) excluded by [resource] exclude: it runs no jobs, so there is nothing "
+                + "to drain; nothing was changed (remove it from exclude in system.toml and `canopy config reload` "
+                + "to schedule there)", drain.stderr().strip());
+        assertEquals(1, forced.exitCode(), forced::toString);
+        assertTrue(drain(owner, 2).isNull(), "rank 2 was not drained: the request failed as a whole");
+        assertTrue(status.lines().contains(String.format("%10s %2s %6d %s", "exclude", "y", 1, "test3")), status::toString);
+        assertTrue(status.lines().contains(String.format("%10s %2s %6d %s", "avail", "y", 3, "test[0-2]")),
+                status::toString);
+        Result list = ok(owner, "resource", "list");
+        assertTrue(list.lines().contains(String.format("%6s %6d %s", "free", 3, "test[0-2]")), list::toString);
+    }
+
+    @Test
+    void statusShowsOnlyTheStatesAskedForInTheFormatAskedFor() {
+        ok(owner, "resource", "drain", "2", "bad", "fan");
+
+        Result drained = ok(owner, "resource", "status", "-s", "drain,exclude", "-o",
+                "{state:<8} {nnodes:>2} {ranks:<4} {nodelist} {reason}");
+        Result bare = ok(owner, "resource", "status", "-s", "avail", "-n", "-o", "{nodelist}");
+        Result json = ok(owner, "resource", "status", "-s", "drained", "--json");
+
+        assertEquals(List.of("STATE    NNODES RANKS NODELIST REASON", "exclude   1 3    test3",
+                "drained   1 2    test2 bad fan"), drained.lines(), drained::toString);
+        assertEquals(List.of("test[0-1]"), bare.lines(), bare::toString);
+        assertEquals(1, json.json().path("nodes").size(), json::toString);
+        assertEquals(2, json.json().path("nodes").get(0).path("rank").asInt(), json::toString);
+    }
+
+    @Test
+    void badStatesAndFormatsAreUsageErrorsThatListTheValidOnes() {
+        Result state = owner.run("resource", "status", "-s", "avail,broken");
+        Result field = owner.run("resource", "status", "-o", "{state} {colour}");
+        Result help = ok(owner, "resource", "status", "-s", "help");
+
+        assertEquals(2, state.exitCode(), state::toString);
+        assertEquals("canopy: unknown state 'broken' in --states (valid states: avail, exclude, draining, drained, "
+                + "torpid, lost, offline, drain, all)", state.stderr().strip());
+        assertEquals(2, field.exitCode(), field::toString);
+        assertEquals("canopy: --format: unknown field 'colour' (valid fields: state, statex, status, up, nnodes, "
+                + "ranks, nodelist, timestamp, user, reason)", field.stderr().strip());
+        assertEquals("valid states: avail,exclude,draining,drained,torpid,lost,offline,drain,all",
+                help.stdout().strip());
     }
 
     @Test
@@ -161,9 +249,9 @@ class ResourceCommandsTest {
         Result mixed = owner.run("resource", "undrain", "1-2");
 
         assertEquals(1, notDrained.exitCode(), notDrained::toString);
-        assertEquals("canopy: rank(s) 2 (test2) not drained; nothing was changed", notDrained.stderr().strip());
+        assertEquals("canopy: test2 (rank 2) not drained; nothing was changed", notDrained.stderr().strip());
         assertEquals(1, mixed.exitCode(), mixed::toString);
-        assertEquals("canopy: rank(s) 2 (test2) not drained; nothing was changed", mixed.stderr().strip());
+        assertEquals("canopy: test2 (rank 2) not drained; nothing was changed", mixed.stderr().strip());
         assertEquals("still drained", drain(owner, 1).path("reason").asText(), "rank 1 is drained as before");
     }
 

@@ -23,6 +23,8 @@ import picocli.CommandLine.Command;
             JobsCommand.class,
             JobCommand.class,
             CancelCommand.class,
+            ConfigCommand.class,
+            ExecCommand.class,
             picocli.CommandLine.HelpCommand.class
         })
 public final class CanopyCommand implements Runnable {

@@ -90,13 +90,21 @@ public final class JobCommand implements Runnable {
         @Parameters(paramLabel = "ID", description = "The job id.")
         long id;
 
+        @Option(names = "--json", description = "Print {\"events\":[{timestamp, name, context}, ...]}.")
+        boolean json;
+
         @Spec
         CommandSpec spec;
 
         @Override
         public Integer call() throws Exception {
             try (CanopyClient client = connection.connect()) {
-                for (JsonNode e : Jobs.call(client, "eventlog", Map.of("id", id)).path("events")) {
+                JsonNode log = Jobs.call(client, "eventlog", Map.of("id", id));
+                if (json) {
+                    spec.commandLine().getOut().println(Json.write(log, false));
+                    return 0;
+                }
+                for (JsonNode e : log.path("events")) {
                     spec.commandLine().getOut().println(JobFormat.eventLine(e));
                 }
             }

@@ -30,13 +30,21 @@ public final class JobSpecOptions {
     @Option(names = "--job-name", paramLabel = "NAME", description = "A name for the job (default: the command's).")
     String name;
 
-    @Parameters(index = "0..*", arity = "1..*", paramLabel = "COMMAND", description = "The command and its arguments.")
+    @Parameters(index = "0..*", arity = "0..*", paramLabel = "COMMAND", description = "The command and its arguments.")
     List<String> command;
 
     /** The submit body; {@code cwd} and {@code env} are the caller's, {@code key} fresh. */
     Map<String, Object> body(Path cwd, Map<String, String> env) {
+        if (command == null || command.isEmpty()) {
+            throw new IllegalArgumentException("give the COMMAND to run");
+        }
+        return body(cwd, env, command);
+    }
+
+    /** The submit body of {@code cmd} with these options. */
+    Map<String, Object> body(Path cwd, Map<String, String> env, List<String> cmd) {
         Map<String, Object> b = new LinkedHashMap<>();
-        b.put("command", command);
+        b.put("command", cmd);
         b.put("nnodes", Math.max(0, nodes));
         b.put("ntasks", tasks > 0 ? tasks : Math.max(1, nodes));
         b.put("cwd", cwd.toAbsolutePath().normalize().toString());

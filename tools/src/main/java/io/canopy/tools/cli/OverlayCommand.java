@@ -5,7 +5,7 @@ import picocli.CommandLine.Command;
 /** {@code canopy overlay}: the tree of brokers, as it is now. */
 @Command(name = "overlay", mixinStandardHelpOptions = true,
         description = "Show and manage the tree of brokers.",
-        subcommands = {OverlayStatusCommand.class, OverlayDisconnectCommand.class})
+        subcommands = {OverlayStatusCommand.class, OverlayErrorsCommand.class, OverlayDisconnectCommand.class})
 public final class OverlayCommand implements Runnable {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -13,6 +13,6 @@ public final class OverlayCommand implements Runnable {
     @Override
     public void run() {
         throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-                "a subcommand is required: status or disconnect");
+                "a subcommand is required: status, errors or disconnect");
     }
 }

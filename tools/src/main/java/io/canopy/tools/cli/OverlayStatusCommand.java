@@ -21,8 +21,10 @@ import picocli.CommandLine.Model.CommandSpec;
  * for each subtree; {@code --wait} polls until the subtree reaches a status.
  */
 @Command(name = "status", mixinStandardHelpOptions = true,
-        description = "Draw the tree of brokers: each rank's host, state and status (online, torpid, lost, "
-                + "offline), and each subtree's rollup (full, partial, degraded, lost, offline).")
+        description = {"Draw the tree of brokers: each rank's host, state and status (online, torpid, lost, "
+                + "offline), and each subtree's rollup (full, partial, degraded, lost, offline).",
+            "--summary prints only the root's line; -v adds how long each rank has had its status and the round "
+                + "trip of asking it (ms), as flux overlay status -v/-vv do."})
 public final class OverlayStatusCommand implements Callable<Integer> {
     private static final Set<String> ROLLUPS = Set.of("full", "partial", "degraded", "lost", "offline");
 
@@ -32,8 +34,16 @@ public final class OverlayStatusCommand implements Callable<Integer> {
     @Option(names = {"-r", "--rank"}, defaultValue = "0", description = "Root of the subtree to show (default: 0).")
     int rank;
 
-    @Option(names = "--json", description = "Print {\"ranks\":[...]} as JSON.")
+    @Option(names = "--json", description = "Print {\"ranks\":[{rank, host, state, status, subtree, parent, children, "
+            + "reason, since, rttMs}], \"security\"} as JSON.")
     boolean json;
+
+    @Option(names = "--summary", description = "Print only the root of the subtree: its rollup and state.")
+    boolean summary;
+
+    @Option(names = {"-v", "--verbose"}, description = "Show how long each rank has had its status and the round trip "
+            + "of asking it, in ms.")
+    boolean verbose;
 
     @Option(names = {"-w", "--wait"}, paramLabel = "STATUS",
             description = "Wait until the subtree's rollup is STATUS (full, partial, degraded, lost, offline).")
@@ -59,19 +69,25 @@ public final class OverlayStatusCommand implements Callable<Integer> {
             long deadline = System.nanoTime() + limit.toNanos();
             while (waitFor != null && !nodes.get(rank).subtree().equals(waitFor)) {
                 if (System.nanoTime() > deadline) {
-                    print(out, nodes);
+                    print(out, nodes, walk.security());
                     throw new IllegalStateException("rank " + rank + " did not become " + waitFor + " within "
                             + Durations.format(limit) + " (it is " + nodes.get(rank).subtree() + ")");
                 }
                 Thread.sleep(250); // polling the instance; bounded by --timeout
                 nodes = walk.walk(rank);
             }
-            print(out, nodes);
+            print(out, nodes, walk.security());
         }
         return 0;
     }
 
-    private void print(PrintWriter out, Map<Integer, OverlayWalk.Node> nodes) {
+    /** The line that says the links are not protected, or null when they are. */
+    static String securityWarning(String security) {
+        return security.equals("plain") ? "warning: the links are plain TCP (no bootstrap.curve_cert): not encrypted, "
+                + "and any host that reaches a broker's port can join (see canopy keygen)" : null;
+    }
+
+    private void print(PrintWriter out, Map<Integer, OverlayWalk.Node> nodes, String security) {
         if (json) {
             List<Map<String, Object>> ranks = new ArrayList<>();
             nodes.values().stream().sorted((a, b) -> Integer.compare(a.rank(), b.rank())).forEach(n -> {
@@ -84,18 +100,41 @@ public final class OverlayStatusCommand implements Callable<Integer> {
                 m.put("parent", n.parent());
                 m.put("children", n.children());
                 m.put("reason", n.reason());
+                m.put("since", n.since() == null ? null : n.since() / 1000.0);
+                m.put("rttMs", n.rttMs());
                 ranks.add(m);
             });
-            out.println(Json.write(Map.of("ranks", ranks), false));
+            out.println(Json.write(Map.of("ranks", ranks, "security", security), false));
+            return;
+        }
+        String warning = securityWarning(security);
+        if (warning != null) {
+            out.println(warning);
+        }
+        if (summary) {
+            OverlayWalk.Node n = nodes.get(rank);
+            out.println(n.rank() + " " + n.host() + ": " + n.subtree() + " (" + n.state() + ")");
             return;
         }
         draw(out, nodes, rank, "", "");
     }
 
+    /** {@code  for 3m2s (1.234 ms)}: time in its status and the round trip of asking it. */
+    private static String detail(OverlayWalk.Node n) {
+        StringBuilder b = new StringBuilder();
+        if (n.since() != null && n.since() > 0) {
+            b.append(" for ").append(Durations.format(Duration.ofMillis(Math.max(0, System.currentTimeMillis() - n.since()))));
+        }
+        if (n.rttMs() != null) {
+            b.append(String.format(java.util.Locale.ROOT, " [%.3f ms]", n.rttMs()));
+        }
+        return b.toString();
+    }
+
     private void draw(PrintWriter out, Map<Integer, OverlayWalk.Node> nodes, int r, String lead, String indent) {
         OverlayWalk.Node n = nodes.get(r);
         String word = n.children().isEmpty() ? n.status() : n.subtree();
-        out.println(lead + n.rank() + " " + n.host() + ": " + word + " (" + n.state() + ")"
+        out.println(lead + n.rank() + " " + n.host() + ": " + word + (verbose ? detail(n) : "") + " (" + n.state() + ")"
                 + (n.reason() != null && !n.status().equals("online") ? " " + n.reason() : ""));
         for (int i = 0; i < n.children().size(); i++) {
             boolean last = i == n.children().size() - 1;

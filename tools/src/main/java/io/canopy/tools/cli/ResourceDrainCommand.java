@@ -2,9 +2,7 @@ package io.canopy.tools.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.canopy.client.CanopyClient;
-import io.canopy.idset.IdSet;
 import java.io.PrintWriter;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -16,12 +14,16 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 /**
- * {@code canopy resource drain [-f] TARGETS [REASON...]}: stop new work landing on nodes, with a
- * reason; without targets, lists the drained nodes.
+ * {@code canopy resource drain [-f|-ff|-u] TARGETS [REASON...]}: stop new work landing on nodes,
+ * with a reason; without targets, lists the drained nodes. As {@code flux resource drain}: a node
+ * already drained is an error unless {@code --force} replaces its reason or {@code --update}
+ * leaves it as it is.
  */
 @Command(name = "drain", mixinStandardHelpOptions = true,
-        description = "Drain nodes (ranks like 0-3,7 or hosts like node[1-4]) with an optional reason, so no new "
-                + "work starts there (owner only). Without TARGETS, list drained nodes.")
+        description = {"Drain nodes (ranks like 0-3,7 or hosts like node[1-4]) with an optional reason, so no new "
+                + "work starts there (owner only). Without TARGETS, list drained nodes.",
+            "A node that is already drained is an error (nothing changes) unless --force replaces its reason "
+                + "or --update leaves it drained as it is. Nodes in [resource] exclude cannot be drained."})
 public final class ResourceDrainCommand implements Callable<Integer> {
     @Mixin
     ConnectionOptions connection;
@@ -32,8 +34,23 @@ public final class ResourceDrainCommand implements Callable<Integer> {
     @Parameters(index = "1..*", paramLabel = "REASON", description = "why, for the record")
     List<String> reason = List.of();
 
-    @Option(names = {"-f", "--force"}, description = "Replace the reason of nodes already drained.")
-    boolean force;
+    @Option(names = {"-f", "--force"}, description = "Replace the reason of nodes already drained, keeping when "
+            + "they were drained; twice (-ff), replace that time too.")
+    boolean[] force = new boolean[0];
+
+    @Option(names = {"-u", "--update"}, description = "Leave nodes already drained as they are (no error); drain the "
+            + "others.")
+    boolean update;
+
+    @Option(names = {"-o", "--format"}, paramLabel = "FORMAT", description = "Without TARGETS: the columns, as "
+            + "`resource status -o` takes them (default: {timestamp} {state} {user} {nodelist} {reason}).")
+    String format;
+
+    @Option(names = {"-n", "--no-header"}, description = "Without TARGETS: no header line.")
+    boolean noHeader;
+
+    @Option(names = "--json", description = "Without TARGETS: print the drained nodes as JSON.")
+    boolean json;
 
     @Option(names = "--wait", description = "Wait until no job runs on the nodes any more (they are drained, "
             + "not draining), showing progress.")
@@ -48,20 +65,27 @@ public final class ResourceDrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
+        if (force.length > 0 && update) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "only one of --force and --update may be given");
+        }
         try (CanopyClient client = connection.connect()) {
             if (targets == null) {
-                out.printf("%-20s %-8s %-10s %-20s %s%n", "TIME", "STATE", "USER", "NODELIST", "REASON");
-                for (ResourceView.Group g : new ResourceView(client).groups()) {
-                    if (g.state().startsWith("drain")) {
-                        out.printf("%-20s %-8s %-10s %-20s %s%n", Instant.ofEpochMilli((long) (g.time() * 1000))
-                                .toString().substring(0, 19), g.state(), g.user(), ResourceView.hostlist(g.hosts()),
-                                g.reason() == null ? "" : g.reason());
-                    }
-                }
-                return 0;
+                return ResourceFormat.listDrains(new ResourceView(client), out, format, noHeader, json);
             }
-            JsonNode r = Json.tree(client.call("resource.drain", ResourceView.LEADER, Map.of("targets", targets,
-                    "reason", String.join(" ", reason), "force", force), null).payload());
+            String mode = update ? "update" : force.length >= 2 ? "force-overwrite" : force.length == 1 ? "overwrite"
+                    : "fail";
+            JsonNode r;
+            try {
+                r = Json.tree(client.call("resource.drain", ResourceView.LEADER, Map.of("targets", targets,
+                        "reason", String.join(" ", reason), "mode", mode), null).payload());
+            } catch (io.canopy.module.RpcException e) {
+                if (e.errnum() == io.canopy.message.Errno.EEXIST) {
+                    throw new io.canopy.module.RpcException(e.errnum(), e.getMessage() + " (use --force to replace "
+                            + "the reason, or --update to leave drained nodes as they are)");
+                }
+                throw e;
+            }
             JsonNode kept = r.path("alreadyDrained");
             if (await) {
                 java.util.List<Integer> ranks = new java.util.ArrayList<>();
@@ -69,14 +93,6 @@ public final class ResourceDrainCommand implements Callable<Integer> {
                 kept.forEach(n -> ranks.add(n.asInt()));
                 java.time.Duration limit = timeout == null ? null : io.canopy.module.Durations.parse("--timeout", timeout);
                 return new DrainWait(client, ranks, spec.commandLine().getErr(), System.console() != null).await(limit);
-            }
-            if (kept.size() > 0) {
-                int[] ranks = new int[kept.size()];
-                for (int i = 0; i < ranks.length; i++) {
-                    ranks[i] = kept.get(i).asInt();
-                }
-                spec.commandLine().getErr().println("canopy: rank(s) " + IdSet.of(ranks)
-                        + " already drained; kept their first reason (use --force to replace it)");
             }
         }
         return 0;

@@ -12,10 +12,15 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code canopy resource list}: nodes that can take work and nodes that cannot. */
 @Command(name = "list", mixinStandardHelpOptions = true,
-        description = "List nodes as free (available for work) or down (drained, torpid, lost or offline).")
+        description = "List nodes as free (available for work) or down (drained, torpid, lost or offline); "
+                + "nodes in [resource] exclude are not listed.")
 public final class ResourceListCommand implements Callable<Integer> {
     @Mixin
     ConnectionOptions connection;
+
+    @picocli.CommandLine.Option(names = "--json", description = "Print {\"free\":{nnodes, nodelist}, \"down\":{nnodes, "
+            + "nodelist}}.")
+    boolean json;
 
     @Spec
     CommandSpec spec;
@@ -27,7 +32,17 @@ public final class ResourceListCommand implements Callable<Integer> {
             List<String> free = new ArrayList<>();
             List<String> down = new ArrayList<>();
             for (var n : new ResourceView(client).body.path("nodes")) {
-                (ResourceView.state(n).equals("avail") ? free : down).add(n.path("host").asText());
+                String state = ResourceView.state(n);
+                if (state.equals("exclude")) {
+                    continue; // never schedulable: not a resource at all, as in flux resource list
+                }
+                (state.equals("avail") ? free : down).add(n.path("host").asText());
+            }
+            if (json) {
+                out.println(Json.write(java.util.Map.of(
+                        "free", java.util.Map.of("nnodes", free.size(), "nodelist", ResourceView.hostlist(free)),
+                        "down", java.util.Map.of("nnodes", down.size(), "nodelist", ResourceView.hostlist(down))), false));
+                return 0;
             }
             out.printf("%6s %6s %s%n", "STATE", "NNODES", "NODELIST");
             out.printf("%6s %6d %s%n", "free", free.size(), ResourceView.hostlist(free));

@@ -28,8 +28,14 @@ final class ResourceView {
         this.body = Json.tree(client.call("resource.status", LEADER, null, null).payload());
     }
 
-    /** The state a person reads: drained/draining first, else avail/torpid/lost/offline. */
+    /**
+     * The state a person reads: {@code exclude} for nodes that never run jobs, then
+     * drained/draining, else avail/torpid/lost/offline.
+     */
     static String state(JsonNode n) {
+        if (n.path("excluded").asBoolean(false)) {
+            return "exclude";
+        }
         JsonNode d = n.path("drain");
         if (!d.isNull() && !d.isMissingNode()) {
             return d.path("state").asText("drained");
@@ -40,7 +46,7 @@ final class ResourceView {
 
     List<Group> groups() {
         Map<String, Group> groups = new LinkedHashMap<>();
-        for (String order : List.of("avail", "draining", "drained", "torpid", "lost", "offline")) {
+        for (String order : ResourceFormat.STATES) {
             for (JsonNode n : body.path("nodes")) {
                 if (!state(n).equals(order)) {
                     continue;

@@ -40,13 +40,7 @@ public record InstanceSetup(BrokerConfig broker, ZmqOverlay overlay) {
         int rank = config.rankOf(hostname);
         Topology topology = new ConfigTopology(config, rank);
         Path run = rundir != null ? rundir : config.broker().rundir();
-        java.util.Map<String, java.util.Map<String, String>> moduleArgs = java.util.Map.of(
-                "resource", java.util.Map.of("drain_on_lost", Boolean.toString(config.resource().drainOnLost()),
-                        "exclude", config.resource().exclude()),
-                "job-exec", config.jobExec().moduleArgs(),
-                // with a privileged launcher, brokers that are not root still run every user's jobs
-                "job-manager", java.util.Map.of("other_users",
-                        Boolean.toString(config.jobExec().launcherSocket().isPresent())));
+        java.util.Map<String, java.util.Map<String, String>> moduleArgs = moduleArgs(config);
         BrokerConfig broker = new BrokerConfig(topology, run.toAbsolutePath(), PeerCredentials.currentUid(),
                 maxFrameSize, modules, config.broker().quorum(), moduleArgs);
         CurveCertificate cert = config.bootstrap().curveCert().isEmpty() ? null
@@ -57,6 +51,17 @@ public record InstanceSetup(BrokerConfig broker, ZmqOverlay overlay) {
                 parentUri, config.tbon().keepalivePeriod(), config.tbon().torpidTimeout(), config.tbon().lostTimeout(),
                 cert, instanceId(config));
         return new InstanceSetup(broker, new ZmqOverlay(settings, maxFrameSize));
+    }
+
+    /** The built-in modules' {@code key=value} arguments from the configuration's tables. */
+    public static java.util.Map<String, java.util.Map<String, String>> moduleArgs(InstanceConfig config) {
+        return java.util.Map.of(
+                "resource", java.util.Map.of("drain_on_lost", Boolean.toString(config.resource().drainOnLost()),
+                        "exclude", config.resource().excludeRanks().toString()),
+                "job-exec", config.jobExec().moduleArgs(),
+                // with a privileged launcher, brokers that are not root still run every user's jobs
+                "job-manager", java.util.Map.of("other_users",
+                        Boolean.toString(config.jobExec().launcherSocket().isPresent())));
     }
 
     /** A digest of the hosts and their URIs: brokers of differently configured instances refuse each other. */

@@ -13,17 +13,20 @@ import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
 /**
- * Tells systemd how the broker is doing when it runs as a {@code Type=notify} unit: {@code READY=1}
- * once the broker reaches {@code run} (so {@code systemctl start} returns when the node is really
- * up, however long it waited for its parent), {@code STOPPING=1} when it begins to shut down, and
- * the state in {@code STATUS=} on every change. Java cannot send the datagram systemd expects on
+ * Tells systemd how the broker is doing when it runs as a {@code Type=notify} unit:
+ * {@code READY=1} as soon as the broker has started (its local socket open, in {@code join}), as
+ * flux-core does (flux-core #5151): a compute node's broker waits in join until its parent is up,
+ * and {@code systemctl start} (or {@code pdsh systemctl start canopy} across a cluster) must not
+ * hang on that. Whoever needs the node in {@code run} waits for that itself
+ * ({@code canopy uptime --wait run}). {@code STOPPING=1} when it begins to shut down, and the state
+ * in {@code STATUS=} on every change. Java cannot send the datagram systemd expects on
  * {@code NOTIFY_SOCKET}, so this runs {@code systemd-notify}, which needs {@code NotifyAccess=all}
  * in the unit. Without {@code NOTIFY_SOCKET} (not started by systemd) it does nothing.
  *
- * <p>{@code READY=1} is sent again {@link #REPEATS} later while the broker still runs: systemd
- * before version 254 finds the unit of a notification through its sender's process, and may drop
- * one whose short-lived {@code systemd-notify} has already exited. A lost {@code READY=1} would
- * leave {@code systemctl start} waiting for ever ({@code TimeoutStartSec=infinity}); a repeated
+ * <p>{@code READY=1} is sent again {@link #REPEATS} later until the broker begins to stop:
+ * systemd before version 254 finds the unit of a notification through its sender's process, and
+ * may drop one whose short-lived {@code systemd-notify} has already exited. A lost
+ * {@code READY=1} would leave {@code systemctl start} waiting for its start timeout; a repeated
  * one is harmless.
  */
 public final class SystemdNotifier {
@@ -35,7 +38,7 @@ public final class SystemdNotifier {
     static final List<Duration> REPEATS = List.of(Duration.ofSeconds(2), Duration.ofSeconds(10), Duration.ofSeconds(60));
 
     private final List<Duration> repeats;
-    private volatile BrokerState last;
+    private volatile BrokerState last = BrokerState.JOIN;
     private final ScheduledExecutorService runner = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "systemd-notify");
         t.setDaemon(true);
@@ -61,11 +64,11 @@ public final class SystemdNotifier {
         return new SystemdNotifier(env.getOrDefault("CANOPY_SYSTEMD_NOTIFY", "systemd-notify"), ProcessHandle.current().pid());
     }
 
-    /** A state change: what systemd-notify gets told (arguments after the command). */
-    List<String> arguments(BrokerState to) {
+    /** What systemd-notify gets told (arguments after the command) in state {@code to}; {@code ready} adds READY=1. */
+    List<String> arguments(BrokerState to, boolean ready) {
         List<String> args = new ArrayList<>();
         args.add("--pid=" + mainPid);
-        if (to == BrokerState.RUN) {
+        if (ready) {
             args.add("--ready");
         }
         args.add("--status=broker state " + to.label());
@@ -75,24 +78,29 @@ public final class SystemdNotifier {
         return args;
     }
 
-    /** Tells systemd about a change, without holding up the caller. */
-    public void changed(BrokerState to) {
-        last = to;
-        tell(to);
-        if (to == BrokerState.RUN) {
-            for (Duration d : repeats) {
-                runner.schedule(() -> {
-                    if (last == BrokerState.RUN) {
-                        tell(BrokerState.RUN);
-                    }
-                }, d.toMillis(), TimeUnit.MILLISECONDS);
-            }
+    /** The broker has started (in {@code state}, normally join): READY=1, repeated until it stops. */
+    public void started(BrokerState state) {
+        last = state;
+        tell(state, true);
+        for (Duration d : repeats) {
+            runner.schedule(() -> {
+                BrokerState now = last;
+                if (now.ordinal() < BrokerState.CLEANUP.ordinal()) {
+                    tell(now, true);
+                }
+            }, d.toMillis(), TimeUnit.MILLISECONDS);
         }
     }
 
-    private void tell(BrokerState to) {
+    /** Tells systemd about a change, without holding up the caller. */
+    public void changed(BrokerState to) {
+        last = to;
+        tell(to, false);
+    }
+
+    private void tell(BrokerState to, boolean ready) {
         List<String> argv = new ArrayList<>(List.of(command));
-        argv.addAll(arguments(to));
+        argv.addAll(arguments(to, ready));
         runner.execute(() -> {
             try {
                 Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();

@@ -16,15 +16,19 @@ import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** What systemd is told at each state: READY=1 only at run, STOPPING=1 from cleanup on. */
+/**
+ * What systemd is told: READY=1 when the broker has started (in join, as flux-core: starting a
+ * compute node never waits for its parent), the state on every change, STOPPING=1 from cleanup on.
+ */
 class SystemdNotifierTest {
     @Test
-    void readyOnlyWhenTheBrokerRunsAndStoppingWhenItShutsDown() {
+    void readyAtStartStateOnEveryChangeAndStoppingWhenItShutsDown() {
         SystemdNotifier n = new SystemdNotifier("systemd-notify", 42);
 
-        assertEquals(List.of("--pid=42", "--status=broker state join"), n.arguments(BrokerState.JOIN));
-        assertEquals(List.of("--pid=42", "--ready", "--status=broker state run"), n.arguments(BrokerState.RUN));
-        assertEquals(List.of("--pid=42", "--status=broker state cleanup", "STOPPING=1"), n.arguments(BrokerState.CLEANUP));
+        assertEquals(List.of("--pid=42", "--ready", "--status=broker state join"), n.arguments(BrokerState.JOIN, true));
+        assertEquals(List.of("--pid=42", "--status=broker state run"), n.arguments(BrokerState.RUN, false));
+        assertEquals(List.of("--pid=42", "--status=broker state cleanup", "STOPPING=1"),
+                n.arguments(BrokerState.CLEANUP, false));
     }
 
     @Test
@@ -35,7 +39,7 @@ class SystemdNotifierTest {
     }
 
     @Test
-    void readyIsRepeatedWhileTheBrokerRunsAndNotAfter(@TempDir Path dir) throws Exception {
+    void readyIsRepeatedUntilTheBrokerStopsAndNotAfter(@TempDir Path dir) throws Exception {
         Path log = dir.resolve("told");
         Path fake = dir.resolve("fake-notify");
         Files.writeString(fake, "#!/bin/sh\necho \"$*\" >> " + log + "\n");
@@ -52,11 +56,12 @@ class SystemdNotifierTest {
 
         SystemdNotifier running = new SystemdNotifier(fake.toString(), 42,
                 List.of(Duration.ofMillis(100), Duration.ofMillis(200)));
-        running.changed(BrokerState.RUN);
+        running.started(BrokerState.JOIN);
         await().atMost(wait).until(() -> readies.get() == 3L);
 
         Files.delete(log);
         SystemdNotifier stopping = new SystemdNotifier(fake.toString(), 42, List.of(Duration.ofMillis(300)));
+        stopping.started(BrokerState.JOIN);
         stopping.changed(BrokerState.RUN);
         stopping.changed(BrokerState.CLEANUP);
         await().atMost(wait).until(() -> Files.exists(log)
