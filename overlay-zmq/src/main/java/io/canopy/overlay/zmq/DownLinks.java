@@ -196,6 +196,13 @@ final class DownLinks {
         }
     }
 
+    /** This broker ran again after a stall: each child's silence is counted from {@code now}. */
+    void resumed(long now) {
+        for (Child c : byRank.values()) {
+            c.lastHeard = Math.max(c.lastHeard, now);
+        }
+    }
+
     long nextDeadline(long now) {
         long next = now + settings.keepalive().toNanos();
         for (Child c : byRank.values()) {
@@ -305,6 +312,11 @@ final class DownLinks {
             byIdentity.put(ByteBuffer.wrap(identity), c);
             c.status = PeerStatus.OFFLINE;
             mark(c, PeerStatus.ONLINE, null);
+        } else {
+            old.lastHeard = now; // the same child saying hello again (it lost us for a while): a sign of life
+            if (old.status == PeerStatus.TORPID) {
+                mark(old, PeerStatus.ONLINE, "heard from again");
+            }
         }
         frames.send(socket, identity, Frames.control(Control.HELLO_OK,
                 Map.of("state", listener.stateForHello(), "rank", t.rank(), "batch", true)));

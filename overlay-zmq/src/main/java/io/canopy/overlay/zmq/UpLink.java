@@ -108,6 +108,11 @@ final class UpLink {
         }
     }
 
+    /** This broker ran again after a stall: the parent's silence is counted from {@code now}. */
+    void resumed(long now) {
+        lastHeard = Math.max(lastHeard, now);
+    }
+
     /** Nanoseconds until {@link #tick} has something to do. */
     long nextDeadline(long now) {
         if (state == State.UP) {
