@@ -57,6 +57,7 @@ public final class Broker implements LocalConnector.Sink {
     private final ModuleHost modules;
     private final OverlayView view;
     private final ParentLink parentLink;
+    private final SubtreeReports subtree;
     private final LinkedBlockingQueue<Runnable> inbox = new LinkedBlockingQueue<>();
     private final CountDownLatch exited = new CountDownLatch(1);
     private final Instant startedAt = Instant.now();
@@ -95,14 +96,17 @@ public final class Broker implements LocalConnector.Sink {
         router.subscriptions().add(rpc, "shutdown.");
         this.loop = new Thread(this::runLoop, "broker");
         quorumMembers.add(config.rank());
+        this.subtree = new SubtreeReports(this);
         states.onChange((from, to) -> {
             if (overlay != null) {
                 overlay.announceState(to.label());
             }
+            subtree.changed(); // the parent counts this broker as a member once it runs
         });
         new BrokerServices(this).register(router.registry());
         new ModuleServices(this).register(router.registry());
         new OverlayServices(this).register(router.registry());
+        subtree.register(router.registry());
         this.coordinator = new ShutdownCoordinator(this);
         coordinator.register(router.registry());
     }
@@ -252,6 +256,7 @@ public final class Broker implements LocalConnector.Sink {
     private void onParentUp(String parentState) {
         view.parentUp(parentState);
         parentLink.up();
+        subtree.parentUp();
         if (coordinator.active() || states.state() != BrokerState.JOIN) {
             return;
         }
@@ -317,6 +322,7 @@ public final class Broker implements LocalConnector.Sink {
         if (old == status) {
             return;
         }
+        subtree.linkChanged(rank, status);
         coordinator.childChanged();
         String host = config.topology().host(rank);
         if (status == PeerStatus.ONLINE) {

@@ -10,6 +10,7 @@ import io.canopy.module.ModuleContext;
 import io.canopy.module.Request;
 import io.canopy.module.RpcException;
 import io.canopy.module.UserNames;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -28,7 +29,8 @@ import java.util.TreeSet;
  *   <li>{@code resource.drain} (owner): {@code {"targets":"0-3", "reason":"...", "force":false}}.
  *   <li>{@code resource.undrain} (owner): {@code {"targets":"node[1-2]"}}.
  * </ul>
- * Events consumed: {@code overlay.peer-status}. Events published: {@code resource.drain},
+ * Events consumed: {@code overlay.members} (which ranks are up: {@link Monitor}),
+ * {@code overlay.peer-status} (a rank was lost). Events published: {@code resource.drain},
  * {@code resource.undrain}, {@code resource.status} (a rank's status changed).
  * Config: {@code drain_on_lost=true} drains a rank with reason {@code lost} when it is lost;
  * {@code exclude=RANKS|HOSTS} marks ranks that never run jobs (service nodes), as {@code excluded}
@@ -39,6 +41,7 @@ public final class ResourceModule implements BrokerModule {
     private ModuleContext ctx;
     private Inventory inventory;
     private DrainSet drains;
+    private Monitor monitor;
     private boolean drainOnLost;
     private java.util.Set<Integer> excluded = java.util.Set.of();
     private final List<Event> early = new ArrayList<>();
@@ -57,7 +60,10 @@ public final class ResourceModule implements BrokerModule {
         }
         drainOnLost = Boolean.parseBoolean(ctx.config().get("drain_on_lost", "false"));
         drains = new DrainSet(ctx.checkpoint());
+        monitor = new Monitor((rank, status) -> ctx.publish("resource.status",
+                Map.of("rank", rank, "host", inventory.host(rank), "status", status)));
         ctx.subscribe("overlay.peer-status", this::onPeerStatus);
+        ctx.subscribe("overlay.members", e -> monitor.apply(e.payloadTree()));
         ctx.rpc(0, "overlay.topology", null).thenAccept(resp -> {
             try {
                 inventory = new Inventory(resp.payloadTree());
@@ -66,6 +72,7 @@ public final class ResourceModule implements BrokerModule {
                     excluded = Targets.resolve(exclude, inventory);
                     ctx.log().info("resource: rank(s) {} excluded from running jobs ([resource] exclude)", excluded);
                 }
+                monitor.inventory(inventory);
                 for (Event e : early) {
                     onPeerStatus(e);
                 }
@@ -74,6 +81,7 @@ public final class ResourceModule implements BrokerModule {
                 throw new IllegalStateException("unreadable overlay.topology: " + e.getMessage(), e);
             }
         });
+        askMembers();
         ctx.serve("resource.status", Access.USER, this::status);
         ctx.serve("resource.drain", Access.OWNER, this::drain);
         ctx.serve("resource.undrain", Access.OWNER, this::undrain);
@@ -87,19 +95,32 @@ public final class ResourceModule implements BrokerModule {
         return inventory;
     }
 
+    /** The tree as the leader's broker sees it now; the event of the same name brings every change after. */
+    private void askMembers() {
+        ctx.rpc(0, "overlay.members", null).whenComplete((resp, err) -> {
+            if (err != null) {
+                ctx.log().warn("resource: overlay.members failed ({}); asking again", err.getMessage());
+                ctx.schedule(Duration.ofSeconds(1), this::askMembers);
+                return;
+            }
+            try {
+                monitor.apply(resp.payloadTree());
+            } catch (RpcException e) {
+                ctx.log().error("resource: unreadable overlay.members: {}", e.getMessage());
+            }
+        });
+    }
+
+    /** A rank's parent saw it lost: with {@code drain_on_lost}, it is drained (once). */
     private void onPeerStatus(Event e) throws RpcException {
-        JsonNode b = e.payloadTree();
-        int rank = b.path("rank").asInt(-1);
-        String status = b.path("status").asText();
         if (inventory == null) {
             early.add(e); // kept until the inventory is known
             return;
         }
-        if (!inventory.report(rank, status)) {
-            return;
-        }
-        ctx.publish("resource.status", Map.of("rank", rank, "host", inventory.host(rank), "status", status));
-        if (status.equals("lost") && drainOnLost && drains.get(rank) == null) {
+        JsonNode b = e.payloadTree();
+        int rank = b.path("rank").asInt(-1);
+        if (drainOnLost && b.path("status").asText().equals("lost") && rank >= 0 && rank < inventory.size()
+                && drains.get(rank) == null) {
             drains.update(d -> d.put(rank, new Drain("lost", ctx.ownerUid(), UserNames.of(ctx.ownerUid()), now())));
             ctx.log().warn("resource: drained {} (rank {}): lost", inventory.host(rank), rank);
             ctx.publish("resource.drain", Map.of("ranks", List.of(rank), "reason", "lost"));

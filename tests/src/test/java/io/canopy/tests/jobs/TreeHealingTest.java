@@ -4,6 +4,7 @@ import static io.canopy.tests.jobs.JobCheck.awaitState;
 import static io.canopy.tests.jobs.JobCheck.exception;
 import static io.canopy.tests.jobs.JobCheck.info;
 import static io.canopy.tests.jobs.JobCheck.ok;
+import static io.canopy.tests.jobs.JobCheck.state;
 import static io.canopy.tests.jobs.JobCheck.submit;
 import static io.canopy.tests.jobs.JobCheck.waitFor;
 import static org.awaitility.Awaitility.await;
@@ -29,10 +30,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * The tree heals itself when a broker returns. Four brokers (0 -> 1,2; 1 -> 3) with fast
- * heartbeats (200 ms, torpid 1 s, lost 3 s) and {@code drain_on_lost}; ranks 0-2 are excluded
- * from jobs, so every job runs on rank 3, behind the router rank 1. A router stopped past
- * {@code lost_timeout} does not condemn rank 3 when it resumes.
+ * The tree heals itself when a broker returns, and the leader's views follow it. Four brokers
+ * (0 -> 1,2; 1 -> 3) with fast heartbeats (200 ms, torpid 1 s, lost 3 s) and {@code drain_on_lost};
+ * ranks 0-2 are excluded from jobs, so every job runs on rank 3, behind the router rank 1.
+ * A restarted leader learns of rank 3 from rank 1's report of its subtree (rank 3 never left
+ * rank 1, so nothing else would tell it); a router stopped past {@code lost_timeout} does not
+ * condemn rank 3 when it resumes; a job waits for rank 3 to rejoin a restarted router instead of
+ * being sent there before it has.
  */
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class TreeHealingTest {
@@ -91,6 +95,18 @@ class TreeHealingTest {
     }
 
     @Test
+    void aRestartedLeaderSeesNodesBelowItsChildrenOnlineAndSchedulesOnThem() throws IOException {
+        instance.kill(0);
+        instance.restart(0);
+
+        awaitResourceView("every node online after the leader's return", "online", "online", "online", "online");
+        long id = submit(owner, "-N", "1", "true");
+        JsonNode job = waitFor(owner, id);
+        assertEquals("COMPLETED", job.path("result").asText(), job::toString);
+        assertEquals("3", job.path("ranks").asText(), job::toString);
+    }
+
+    @Test
     void aRouterStoppedPastLostTimeoutDoesNotCondemnItsChildrenWhenItResumes() throws Exception {
         long id = submit(owner, "-N", "1", "sleep", MARK);
         awaitState(owner, id, "RUN");
@@ -120,6 +136,26 @@ class TreeHealingTest {
         assertEquals("CANCELED", waitFor(owner, id).path("result").asText());
     }
 
+    @Test
+    void aJobWaitsForTheNodesBehindARestartedRouterToRejoinItRatherThanFailThere() throws IOException {
+        instance.kill(1);
+        instance.freeze(3); // it cannot rejoin the router until it is thawed
+        long id;
+        try {
+            instance.restart(1);
+            await("the leader sees the router back").atMost(CONVERGE).pollInterval(Duration.ofMillis(100))
+                    .until(() -> Rpc.childStatus(socket(0), 1).equals("online"));
+            id = submit(owner, "-N", "1", "true");
+            await("the job waits while rank 3 has not rejoined").during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(10))
+                    .until(() -> state(owner, id).equals("SCHED"));
+            assertEquals("offline", nodes().get(3).path("state").asText(), () -> nodes().get(3).toString());
+        } finally {
+            instance.thaw(3);
+        }
+        JsonNode job = waitFor(owner, id);
+        assertEquals("COMPLETED", job.path("result").asText(), () -> job + "\n" + instance.logs());
+    }
+
     private static Path socket(int rank) {
         return instance.socket(rank);
     }
@@ -131,5 +167,22 @@ class TreeHealingTest {
             byRank.put(n.path("rank").asInt(), n);
         }
         return byRank;
+    }
+
+    /** Waits until the leader's resource view gives each rank, in order, the state expected. */
+    private static void awaitResourceView(String what, String... states) {
+        try {
+            await(what).atMost(CONVERGE).pollInterval(Duration.ofMillis(250)).until(() -> {
+                Map<Integer, JsonNode> n = nodes();
+                for (int r = 0; r < states.length; r++) {
+                    if (!n.get(r).path("state").asText().equals(states[r])) {
+                        return false;
+                    }
+                }
+                return true;
+            });
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            throw new AssertionError(e.getMessage() + "; the leader's view: " + nodes(), e);
+        }
     }
 }
