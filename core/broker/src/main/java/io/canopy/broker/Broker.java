@@ -85,10 +85,10 @@ public final class Broker implements LocalConnector.Sink {
         this.view = new OverlayView(config.topology().children());
         this.parentLink = config.topology().parent() >= 0 && overlay != null
                 ? new ParentLink(overlay, this::backlogOverflow) : null;
-        Map<Integer, Endpoint> childLinks = new HashMap<>();
+        Map<Integer, ChildLink> childLinks = new HashMap<>();
         if (overlay != null) {
             for (int c : config.topology().children()) {
-                childLinks.put(c, new ChildLink(c, overlay));
+                childLinks.put(c, new ChildLink(c, config.topology().host(c), overlay, router::respond));
             }
         }
         router.links(parentLink, childLinks, view);
@@ -323,6 +323,9 @@ public final class Broker implements LocalConnector.Sink {
             return;
         }
         subtree.linkChanged(rank, status);
+        if (status == PeerStatus.LOST || status == PeerStatus.OFFLINE) {
+            router.childGone(rank, status);
+        }
         coordinator.childChanged();
         String host = config.topology().host(rank);
         if (status == PeerStatus.ONLINE) {

@@ -32,7 +32,7 @@ final class Router {
     private final ServiceRegistry registry = new ServiceRegistry();
     private final Subscriptions subscriptions = new Subscriptions();
     private final Map<String, Endpoint> endpoints = new HashMap<>();
-    private final Map<Integer, Endpoint> childLinks = new HashMap<>();
+    private final Map<Integer, ChildLink> childLinks = new HashMap<>();
     private OverlayView view = new OverlayView(java.util.List.of());
     private ParentLink parent;
     private long eventSeq;
@@ -47,7 +47,7 @@ final class Router {
     }
 
     /** Connects the router to the tree: the link up (null for the leader) and one per child. */
-    void links(ParentLink up, Map<Integer, Endpoint> down, OverlayView overlayView) {
+    void links(ParentLink up, Map<Integer, ChildLink> down, OverlayView overlayView) {
         this.parent = up;
         this.view = overlayView;
         if (up != null) {
@@ -117,6 +117,11 @@ final class Router {
             case RESPONSE -> {
                 if (hop.equals("p") && parent != null) {
                     parent.settled(in);
+                } else if (hop.startsWith("t")) {
+                    ChildLink child = childLinks.get(childRank(hop));
+                    if (child != null) {
+                        child.settled(in);
+                    }
                 }
                 respond(in);
             }
@@ -177,6 +182,22 @@ final class Router {
             return;
         }
         childLinks.get(hop).deliver(req);
+    }
+
+    /** A child is lost or gone: requests it had not answered are answered EHOSTUNREACH here. */
+    void childGone(int rank, PeerStatus status) {
+        ChildLink child = childLinks.get(rank);
+        if (child != null) {
+            child.gone(status.label());
+        }
+    }
+
+    private static int childRank(String hop) {
+        try {
+            return Integer.parseInt(hop.substring(1));
+        } catch (NumberFormatException e) {
+            return -1;
+        }
     }
 
     /** True for a request from a tree neighbour or the broker itself (it may pass through before run). */
@@ -255,7 +276,7 @@ final class Router {
         for (Endpoint e : subscriptions.matching(event.topic())) {
             e.deliver(event);
         }
-        for (Map.Entry<Integer, Endpoint> c : childLinks.entrySet()) {
+        for (Map.Entry<Integer, ChildLink> c : childLinks.entrySet()) {
             PeerStatus s = view.statusOf(c.getKey());
             if (s == PeerStatus.ONLINE || s == PeerStatus.TORPID) {
                 c.getValue().deliver(event);
