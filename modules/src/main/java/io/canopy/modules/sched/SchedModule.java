@@ -67,6 +67,16 @@ public final class SchedModule implements BrokerModule {
         refresh();
     }
 
+    /** Jobs still waiting are told the scheduler stopped; job-manager asks the next one again. */
+    @Override
+    public void stop() {
+        for (Pending p : queue) {
+            p.request().respondError(Errno.EAGAIN, "the scheduler stopped before job " + p.id()
+                    + " got resources; job-manager asks again once it is back");
+        }
+        queue.clear();
+    }
+
     // ---- what the nodes are ----
 
     /** Asks the resource module for every node's status, drain and exclusion; one request at a time. */

@@ -15,6 +15,8 @@ import io.canopy.tests.harness.Rpc;
 import io.canopy.tests.harness.Signals;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.Collections;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -23,11 +25,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * A job's start is sent and the router on the way to the node dies before the answer comes back:
- * the job ends with an exception naming the fault instead of waiting for ever for that answer.
- * Four brokers (0 -> 1,2; 1 -> 3); jobs run on rank 3 only. Rank 3 is frozen (SIGSTOP) while the
- * start is sent, so that it cannot answer in time; torpid after 10 s, so that the scheduler still
- * places the job there meanwhile.
+ * The leader dies ({@code kill -9}) after a job's {@code alloc} is committed and before its
+ * {@code start} is: the node got the start and ran the job, but nobody heard it answer. The
+ * restarted leader finds out from the node that the job started there and takes it up, so the job
+ * ends once with its real exit status instead of staying in RUN for ever. And when the router on
+ * the way to the node dies with the start unanswered, the job ends with an exception naming it
+ * instead of waiting for ever for that answer. Four brokers (0 -> 1,2; 1 -> 3); jobs run on rank 3
+ * only. Rank 3 is frozen (SIGSTOP) while the start is sent, so that it cannot answer in time;
+ * torpid after 10 s, so that the scheduler still places the job there meanwhile.
  */
 @Timeout(value = 4, unit = TimeUnit.MINUTES)
 class StartInterruptedTest {
@@ -67,6 +72,32 @@ class StartInterruptedTest {
                     .pollInterval(Duration.ofMillis(100))
                     .until(() -> Rpc.childStatus(instance.socket((rank - 1) / 2), rank).equals("online")
                             && Rpc.state(instance.socket(rank)).equals("run"));
+        }
+    }
+
+    @Test
+    void aJobWhoseLeaderDiesBetweenItsAllocAndItsStartEndsOnceWithItsRealExitStatus() throws IOException {
+        Cli owner = instance.cli();
+        long warmUp = submit(owner, "-N", "1", "true"); // the scheduler has learnt rank 3's cores
+        assertEquals("COMPLETED", waitFor(owner, warmUp).path("result").asText());
+        long id;
+        instance.freeze(3);
+        try {
+            id = submit(owner, "-N", "1", "sh", "-c", "exit 3");
+            await("the job's alloc is committed").atMost(JobCheck.PATIENCE).pollInterval(Duration.ofMillis(50))
+                    .until(() -> eventNames(owner, id).contains("alloc"));
+            instance.kill(0);
+        } finally {
+            instance.thaw(3);
+        }
+        instance.restart(0);
+
+        JsonNode job = waitFor(owner, id);
+        assertEquals("FAILED", job.path("result").asText(), () -> job + "\n" + instance.logs());
+        assertEquals(3, job.path("exitcode").asInt(), job::toString);
+        List<String> events = eventNames(owner, id);
+        for (String once : List.of("alloc", "start", "finish", "clean")) {
+            assertEquals(1, Collections.frequency(events, once), () -> once + " once: " + events);
         }
     }
 
