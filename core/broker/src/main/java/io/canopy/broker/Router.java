@@ -39,6 +39,7 @@ final class Router {
     private long requestsRouted;
     private long responsesDropped;
     private long eventGaps;
+    private long heldBack;
 
     Router(Topology topology, Supplier<BrokerState> state, BooleanSupplier hasRun) {
         this.topology = topology;
@@ -96,6 +97,15 @@ final class Router {
 
     long eventGaps() {
         return eventGaps;
+    }
+
+    /** Answers held back from neighbours during a shutdown ({@link #respond}). */
+    long heldBack() {
+        return heldBack;
+    }
+
+    private boolean shuttingDown() {
+        return state.get().ordinal() >= BrokerState.CLEANUP.ordinal();
     }
 
     /** Takes a message a local endpoint (client or module) sent; credentials already set. */
@@ -236,12 +246,24 @@ final class Router {
         respond(req.errorResponse(errnum, text));
     }
 
-    /** Sends a response back along its route; drops it (logged) when the hop is gone. */
+    /**
+     * Sends a response back along its route; drops it (logged) when the hop is gone. While this
+     * broker shuts down, a "no such service" answer for a neighbour is held back instead: the
+     * service is gone only because its module stopped, and the neighbour sends the request again
+     * once this broker is back (it keeps requests in flight across a lost link), so the request
+     * waits instead of failing, as requests do while the service brokers are away.
+     */
     void respond(Message resp) {
         if (resp.hasFlag(Message.FLAG_NORESPONSE) || resp.type() != MessageType.RESPONSE) {
             return;
         }
         String hop = resp.lastHop();
+        if (resp.errnum() == Errno.ENOSYS && shuttingDown() && hop != null && (hop.equals("p") || hop.startsWith("t"))) {
+            heldBack++;
+            LOG.debug("holding back the answer to {} for {}: shutting down; it is asked again once this broker is back",
+                    resp.topic(), hop);
+            return;
+        }
         Endpoint to = hop == null ? null : endpoints.get(hop);
         if (to == null) {
             responsesDropped++;
@@ -288,6 +310,10 @@ final class Router {
         String service = req.service();
         if (registry.serviceOwner(service).isPresent()) {
             return "unknown method " + req.topic() + ": service '" + service + "' has no such method";
+        }
+        if (shuttingDown()) {
+            return "no service '" + service + "' on rank " + topology.rank() + ": the broker is shutting down and its "
+                    + "modules have stopped; try again once it is back";
         }
         return "no service '" + service + "' on rank " + topology.rank()
                 + ": is its module loaded? (`canopy module list`)";
