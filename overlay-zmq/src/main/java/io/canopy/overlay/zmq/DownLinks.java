@@ -10,18 +10,25 @@ import io.canopy.overlay.OverlayListener;
 import io.canopy.overlay.PeerStatus;
 import io.canopy.overlay.Topology;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.channels.SelectableChannel;
+import java.nio.channels.SocketChannel;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import org.apache.logging.log4j.Level;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.zeromq.SocketType;
 import org.zeromq.ZContext;
+import org.zeromq.ZEvent;
+import org.zeromq.ZMonitor;
 import org.zeromq.ZMQ;
 
 /**
@@ -37,7 +44,6 @@ final class DownLinks {
     /** Handshakes that fail before the ZAP handler is asked (which logs its own refusals). */
     private static final int HANDSHAKE_FAILURES = zmq.ZMQ.ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL
             | zmq.ZMQ.ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL;
-    private static final AtomicInteger MONITORS = new AtomicInteger();
 
     /** One admitted child. */
     private static final class Child {
@@ -58,15 +64,22 @@ final class DownLinks {
         }
     }
 
+    /** A connection JeroMQ's I/O thread saw close (with its peer's address), or a handshake it refused. */
+    private record ConnectionEvent(String peer, String handshakeFailure) {}
+
     private final OverlaySettings settings;
     private final Frames frames;
     private final OverlayListener listener;
     private final ZMQ.Socket socket;
-    private final ZMQ.Socket monitor;
     private final Map<Integer, Child> byRank = new HashMap<>();
     private final Map<ByteBuffer, Child> byIdentity = new HashMap<>();
     private final Map<Integer, PeerStatus> status = new ConcurrentHashMap<>();
     private final RateLimitedLog rare = new RateLimitedLog(LOG, 30_000_000_000L);
+    /** Written by JeroMQ's I/O thread (its event hook): open connections' peers, and what happened to them. */
+    private final Map<SelectableChannel, String> peers = new ConcurrentHashMap<>();
+    private final Queue<ConnectionEvent> connectionEvents = new ConcurrentLinkedQueue<>();
+    /** Overlay thread: peers (address:port) that sent at least one message over a connection still open. */
+    private final Set<String> heardFrom = new HashSet<>();
 
     DownLinks(ZContext ctx, OverlaySettings settings, Frames frames, OverlayListener listener) throws IOException {
         this.settings = settings;
@@ -93,11 +106,8 @@ final class DownLinks {
             throw new IOException("cannot bind " + settings.bindUri() + " for children: " + e.getMessage()
                     + " (is another broker using it? check [bootstrap] bind for this host)", e);
         }
-        String monitorUri = "inproc://canopy-down-monitor-" + MONITORS.incrementAndGet();
-        socket.monitor(monitorUri, HANDSHAKE_FAILURES);
-        monitor = ctx.createSocket(SocketType.PAIR);
-        monitor.setLinger(0);
-        monitor.connect(monitorUri);
+        socket.setEventHook(this::connectionEvent, zmq.ZMQ.ZMQ_EVENT_ACCEPTED | zmq.ZMQ.ZMQ_EVENT_DISCONNECTED
+                | HANDSHAKE_FAILURES);
         for (int c : settings.topology().children()) {
             status.put(c, PeerStatus.OFFLINE);
         }
@@ -108,29 +118,69 @@ final class DownLinks {
         return socket;
     }
 
-    /** Where ZeroMQ reports connections refused during the handshake. */
-    ZMQ.Socket monitor() {
-        return monitor;
-    }
-
-    /** Logs each connection ZeroMQ refused before it could say hello (rate-limited per cause). */
-    void monitorEvents() {
-        ZMQ.Event e;
-        while ((e = ZMQ.Event.recv(monitor, ZMQ.DONTWAIT)) != null) {
-            int code = e.getValue() instanceof Integer i ? i : -1;
-            String why = handshakeFailure(e.getEvent(), code);
-            rare.log(Level.WARN, "handshake-" + code, "overlay: refused a connection on " + e.getAddress() + ": " + why);
+    /** On JeroMQ's I/O thread: notes each connection's peer, and queues closes and refused handshakes. */
+    private void connectionEvent(ZEvent e) {
+        Object value = e.getValue();
+        switch (e.getEvent()) {
+            case ACCEPTED -> {
+                if (value instanceof SocketChannel ch) {
+                    peers.put(ch, address(ch));
+                }
+            }
+            case DISCONNECTED -> {
+                if (value instanceof SocketChannel ch) {
+                    String peer = peers.remove(ch);
+                    connectionEvents.add(new ConnectionEvent(peer != null ? peer : address(ch), null));
+                }
+            }
+            default -> connectionEvents.add(new ConnectionEvent(null, handshakeFailure(e.getEvent(),
+                    value instanceof Integer i ? i : -1)));
         }
     }
 
-    private static String handshakeFailure(int event, int code) {
+    private static String address(SocketChannel ch) {
+        try {
+            return ch.getRemoteAddress() instanceof InetSocketAddress a
+                    ? a.getAddress().getHostAddress() + ":" + a.getPort() : String.valueOf(ch.getRemoteAddress());
+        } catch (IOException e) {
+            return "an unknown address";
+        }
+    }
+
+    /**
+     * Logs (rate-limited, per peer host) each connection that closed before it sent one message:
+     * garbage, HTTP, a peer without CURVE or with another certificate, a handshake that stalled;
+     * and each handshake ZeroMQ refused. A connection that sent messages is not logged here: its
+     * unreadable messages, if any, were logged as they came.
+     */
+    void monitorEvents() {
+        ConnectionEvent e;
+        while ((e = connectionEvents.poll()) != null) {
+            if (e.handshakeFailure() != null) {
+                rare.log(Level.WARN, "handshake-" + e.handshakeFailure(), "overlay: refused a connection on "
+                        + settings.bindUri() + ": " + e.handshakeFailure());
+            } else if (!heardFrom.remove(e.peer())) {
+                rare.log(Level.WARN, "silent-" + host(e.peer()), "overlay: a connection from " + e.peer() + " to "
+                        + settings.bindUri() + " closed before it sent a message: not a broker of this instance "
+                        + "(garbage, HTTP, no CURVE or another certificate), or a handshake that stalled");
+            }
+        }
+    }
+
+    /** The host part of {@code address:port}, so that one noisy host is limited, not every other. */
+    private static String host(String peer) {
+        int colon = peer == null ? -1 : peer.lastIndexOf(':');
+        return colon < 0 ? String.valueOf(peer) : peer.substring(0, colon);
+    }
+
+    private static String handshakeFailure(ZMonitor.Event event, int code) {
         if (code == zmq.ZMQ.ZMQ_PROTOCOL_ERROR_ZMTP_CRYPTOGRAPHIC) {
             return "its CURVE handshake failed: it does not hold the instance certificate (check [bootstrap] curve_cert)";
         }
         if (code == zmq.ZMQ.ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH) {
             return "it does not use CURVE security: it does not hold the instance certificate";
         }
-        if (event == zmq.ZMQ.ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL) {
+        if (event == ZMonitor.Event.HANDSHAKE_FAILED_PROTOCOL) {
             return "ZMTP protocol error 0x" + Integer.toHexString(code) + " during the handshake: not a broker of this instance?";
         }
         return "the handshake failed (error " + code + "): not a ZeroMQ peer, or a broken one";
@@ -215,11 +265,16 @@ final class DownLinks {
 
     /** Reads everything the children sent. */
     void receive() {
-        List<byte[]> parts;
-        while ((parts = Frames.receive(socket)) != null) {
+        Frames.Received in;
+        while ((in = Frames.receive(socket)) != null) {
+            List<byte[]> parts = in.parts();
+            String from = in.peer() == null ? "an unknown address" : in.peer();
+            if (in.peer() != null) {
+                heardFrom.add(in.peer());
+            }
             if (parts.size() != 2) {
-                rare.log(Level.WARN, "frames", "overlay: dropped a message of " + parts.size()
-                        + " frames (expected identity and message)");
+                rare.log(Level.WARN, "frames-" + from, "overlay: dropped a message of " + parts.size()
+                        + " frames from " + from + " (expected identity and message)");
                 continue;
             }
             byte[] identity = parts.get(0);
@@ -227,8 +282,8 @@ final class DownLinks {
             try {
                 ms = frames.decodeAll(parts.get(1));
             } catch (CodecException e) {
-                rare.log(Level.WARN, "decode", "overlay: dropped an unreadable message from peer "
-                        + printable(identity) + ": " + e.getMessage());
+                rare.log(Level.WARN, "decode-" + from, "overlay: dropped an unreadable message from peer "
+                        + printable(identity) + " at " + from + ": " + e.getMessage());
                 continue;
             }
             for (Message m : ms) {
@@ -237,8 +292,8 @@ final class DownLinks {
                         break; // one rejoin answers a whole batch from a peer that was not admitted
                     }
                 } catch (RpcException e) {
-                    rare.log(Level.WARN, "payload", "overlay: dropped a control message with a bad body from "
-                            + printable(identity) + ": " + e.getMessage());
+                    rare.log(Level.WARN, "payload-" + from, "overlay: dropped a control message with a bad body from "
+                            + printable(identity) + " at " + from + ": " + e.getMessage());
                 }
             }
         }
@@ -246,7 +301,6 @@ final class DownLinks {
 
     void close() {
         socket.close();
-        monitor.close();
     }
 
     /** Handles one message from {@code identity}; false when that peer is not admitted (it was asked to rejoin). */

@@ -123,8 +123,9 @@ final class UpLink {
 
     /** Reads everything the parent sent. */
     void receive() {
-        List<byte[]> parts;
-        while (socket != null && (parts = Frames.receive(socket)) != null) {
+        Frames.Received in;
+        while (socket != null && (in = Frames.receive(socket)) != null) {
+            List<byte[]> parts = in.parts();
             if (parts.size() != 1) {
                 rare.log(Level.WARN, "frames", "overlay: dropped a message of " + parts.size()
                         + " frames from the parent (expected 1)");

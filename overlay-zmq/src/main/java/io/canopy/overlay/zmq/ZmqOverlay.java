@@ -218,7 +218,6 @@ public final class ZmqOverlay implements Overlay {
                     // Registered only to wake the loop; serviceOnce reads every socket each time.
                     if (down != null) {
                         poller.register(down.socket(), ZMQ.Poller.POLLIN);
-                        poller.register(down.monitor(), ZMQ.Poller.POLLIN);
                     }
                     if (up != null && up.socket() != null) {
                         poller.register(up.socket(), ZMQ.Poller.POLLIN);
