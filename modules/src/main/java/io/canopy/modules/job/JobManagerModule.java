@@ -295,6 +295,7 @@ public final class JobManagerModule implements BrokerModule {
     }
 
     private void submit(Request req) throws RpcException {
+        JobSpec.checkCounts(req.payloadTree());
         JobSpec spec = req.payload(JobSpec.class).validated();
         if (req.userid() != ctx.ownerUid() && ctx.ownerUid() != 0) {
             // brokers that are not root cannot switch users: the job would run as the instance
