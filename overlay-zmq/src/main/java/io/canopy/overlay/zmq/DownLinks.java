@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.canopy.codec.CodecException;
 import io.canopy.message.Message;
 import io.canopy.message.MessageType;
+import io.canopy.module.Durations;
 import io.canopy.module.Payloads;
 import io.canopy.module.RpcException;
 import io.canopy.overlay.OverlayListener;
@@ -14,6 +15,7 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectableChannel;
 import java.nio.channels.SocketChannel;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -41,6 +43,8 @@ import org.zeromq.ZMQ;
 final class DownLinks {
     private static final Logger LOG = LogManager.getLogger(DownLinks.class);
     private static final Set<String> ADMITTING = Set.of("quorum", "run", "cleanup");
+    /** Most messages held for a child that is reconnecting after this broker's stall. */
+    private static final int HOLD_LIMIT = 100_000;
     /** Handshakes that fail before the ZAP handler is asked (which logs its own refusals). */
     private static final int HANDSHAKE_FAILURES = zmq.ZMQ.ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL
             | zmq.ZMQ.ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL;
@@ -54,6 +58,8 @@ final class DownLinks {
         long lastHeard;
         long lastSent;
         PeerStatus status = PeerStatus.ONLINE;
+        /** What was sent to it since its connection dropped during this broker's stall (null: nothing held). */
+        List<Message> held;
 
         Child(int rank, byte[] identity, boolean readsBatches, long now) {
             this.rank = rank;
@@ -75,6 +81,9 @@ final class DownLinks {
     private final Map<ByteBuffer, Child> byIdentity = new HashMap<>();
     private final Map<Integer, PeerStatus> status = new ConcurrentHashMap<>();
     private final RateLimitedLog rare = new RateLimitedLog(LOG, 30_000_000_000L);
+    /** Until when a failed send means "reconnecting after our stall", not "lost" ({@link #resumed}). */
+    private long graceUntil;
+    private boolean stalled;
     /** Written by JeroMQ's I/O thread (its event hook): open connections' peers, and what happened to them. */
     private final Map<SelectableChannel, String> peers = new ConcurrentHashMap<>();
     private final Queue<ConnectionEvent> connectionEvents = new ConcurrentLinkedQueue<>();
@@ -202,12 +211,34 @@ final class DownLinks {
         if (c == null) {
             return false;
         }
+        if (c.held != null) {
+            return hold(c, ms);
+        }
         if (!frames.sendAll(socket, c.identity, ms, c.readsBatches)) {
+            if (stalled && System.nanoTime() - graceUntil < 0) {
+                // It gave up on this broker while this broker was stopped, and is saying hello again:
+                // not lost (that is judged from its silence), so what is sent to it waits for its hello.
+                LOG.info("overlay: {} (rank {}) is reconnecting after this broker's stall; what is sent to it waits "
+                        + "for its hello (lost after {} without one)", settings.topology().host(rank), rank,
+                        Durations.format(settings.lost()));
+                c.held = new ArrayList<>();
+                return hold(c, ms);
+            }
             mark(c, PeerStatus.LOST, "its connection dropped without a goodbye");
             forget(c);
             return false;
         }
         c.lastSent = System.nanoTime();
+        return true;
+    }
+
+    private boolean hold(Child c, List<Message> ms) {
+        c.held.addAll(ms);
+        if (c.held.size() > HOLD_LIMIT) {
+            mark(c, PeerStatus.LOST, "its connection dropped and " + HOLD_LIMIT + " messages waited for it");
+            forget(c);
+            return false;
+        }
         return true;
     }
 
@@ -240,7 +271,7 @@ final class DownLinks {
             if (silent >= settings.torpid().toNanos() && c.status == PeerStatus.ONLINE) {
                 mark(c, PeerStatus.TORPID, "no heartbeat for " + settings.torpid().toSeconds() + "s");
             }
-            if (now - c.lastSent >= keepalive) {
+            if (c.held == null && now - c.lastSent >= keepalive) {
                 send(c.rank, Frames.control(Control.HEARTBEAT, Map.of("state", listener.stateForHello())));
             }
         }
@@ -248,6 +279,8 @@ final class DownLinks {
 
     /** This broker ran again after a stall: each child's silence is counted from {@code now}. */
     void resumed(long now) {
+        stalled = true;
+        graceUntil = now + settings.lost().toNanos();
         for (Child c : byRank.values()) {
             c.lastHeard = Math.max(c.lastHeard, now);
         }
@@ -374,6 +407,13 @@ final class DownLinks {
         }
         frames.send(socket, identity, Frames.control(Control.HELLO_OK,
                 Map.of("state", listener.stateForHello(), "rank", t.rank(), "batch", true)));
+        Child c = byRank.get(rank);
+        if (c != null && c.held != null) {
+            List<Message> waited = c.held;
+            c.held = null;
+            LOG.info("overlay: {} (rank {}) is back; sending the {} message(s) that waited for it", host, rank, waited.size());
+            sendAll(rank, waited);
+        }
     }
 
     private void mark(Child c, PeerStatus s, String why) {

@@ -35,7 +35,8 @@ import org.junit.jupiter.api.Timeout;
  * ranks 0-2 are excluded from jobs, so every job runs on rank 3, behind the router rank 1.
  * A restarted leader learns of rank 3 from rank 1's report of its subtree (rank 3 never left
  * rank 1, so nothing else would tell it); a router stopped past {@code lost_timeout} does not
- * condemn rank 3 when it resumes; a job waits for rank 3 to rejoin a restarted router instead of
+ * condemn rank 3 when it resumes, nor a stopped leader its children (whose connections it finds
+ * gone: they are reconnecting); a job waits for rank 3 to rejoin a restarted router instead of
  * being sent there before it has.
  */
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
@@ -134,6 +135,31 @@ class TreeHealingTest {
         assertTrue(nodes().get(3).path("drain").isNull(), () -> "rank 3 was drained: " + nodes().get(3));
         ok(owner, "cancel", Long.toString(id));
         assertEquals("CANCELED", waitFor(owner, id).path("result").asText());
+    }
+
+    @Test
+    void aLeaderStoppedPastLostTimeoutDoesNotCondemnItsChildrenWhenItResumes() throws Exception {
+        try (EventRecorder atLeader = EventRecorder.subscribe(socket(0), "overlay.peer-status")) {
+            instance.freeze(0);
+            try {
+                // Its children give up on it and reconnect: sends to their old connections fail on resume.
+                for (int child : new int[] {1, 2}) {
+                    await("rank " + child + " drops its link to the silent leader").atMost(CONVERGE)
+                            .pollInterval(Duration.ofMillis(100))
+                            .until(() -> !Rpc.overlay(socket(child)).path("parentLink").path("up").asBoolean(true));
+                }
+            } finally {
+                instance.thaw(0);
+            }
+            await("the leader's children are back").atMost(CONVERGE).pollInterval(Duration.ofMillis(100))
+                    .until(() -> Rpc.childStatus(socket(0), 1).equals("online") && Rpc.childStatus(socket(0), 2).equals("online")
+                            && Rpc.state(socket(1)).equals("run") && Rpc.state(socket(2)).equals("run"));
+            await("nothing condemns ranks 1 and 2").during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(10))
+                    .until(() -> atLeader.events("overlay.peer-status").stream()
+                            .noneMatch(e -> e.payload().path("status").asText().equals("lost")));
+        }
+        assertTrue(nodes().get(1).path("drain").isNull() && nodes().get(2).path("drain").isNull(),
+                () -> "drained: " + nodes());
     }
 
     @Test
