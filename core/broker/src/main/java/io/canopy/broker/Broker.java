@@ -253,9 +253,9 @@ public final class Broker implements LocalConnector.Sink {
         // A follower waits in join for OverlayEvents.parentUp.
     }
 
-    private void onParentUp(String parentState) {
+    private void onParentUp(String parentState, String parentSession) {
         view.parentUp(parentState);
-        parentLink.up();
+        parentLink.up(parentSession);
         subtree.parentUp();
         if (coordinator.active() || states.state() != BrokerState.JOIN) {
             return;
@@ -563,7 +563,12 @@ public final class Broker implements LocalConnector.Sink {
 
         @Override
         public void parentUp(String parentState) {
-            later(() -> onParentUp(parentState));
+            parentUp(parentState, null);
+        }
+
+        @Override
+        public void parentUp(String parentState, String parentSession) {
+            later(() -> onParentUp(parentState, parentSession));
         }
 
         @Override

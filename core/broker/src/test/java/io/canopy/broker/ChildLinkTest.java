@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.canopy.message.Errno;
 import io.canopy.message.Message;
-import io.canopy.overlay.Overlay;
-import io.canopy.overlay.OverlayListener;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -18,40 +16,6 @@ import org.junit.jupiter.api.Test;
  * failed.
  */
 class ChildLinkTest {
-    /** An overlay whose child link is up or down as the test says; it records what was sent. */
-    private static final class FakeOverlay implements Overlay {
-        final List<Message> sent = new ArrayList<>();
-        boolean up = true;
-
-        @Override
-        public void start(OverlayListener listener) {}
-
-        @Override
-        public boolean sendToParent(Message message) {
-            return false;
-        }
-
-        @Override
-        public boolean sendToChild(int rank, Message message) {
-            if (up) {
-                sent.add(message);
-            }
-            return up;
-        }
-
-        @Override
-        public void announceState(String state) {}
-
-        @Override
-        public void disconnectChild(int rank, String reason) {}
-
-        @Override
-        public void goodbye() {}
-
-        @Override
-        public void close() {}
-    }
-
     private final FakeOverlay overlay = new FakeOverlay();
     private final List<Message> answered = new ArrayList<>();
     private final ChildLink link = new ChildLink(3, "node3", overlay, answered::add);

@@ -215,8 +215,36 @@ public final class SchedModule implements BrokerModule {
             return;
         }
         JsonNode b = r.payloadTree();
-        queue.add(new Pending(b.path("id").asLong(), b.path("nnodes").asInt(0), Math.max(1, b.path("ntasks").asInt(1)), r));
+        long id = b.path("id").asLong();
+        Map<Integer, Integer> held = allocations.get(id);
+        if (held != null) { // asked again (a job-manager that restarted): the same answer, never a second allocation
+            r.respond(Map.of("ranks", stringKeys(held)));
+            return;
+        }
+        Pending p = new Pending(id, b.path("nnodes").asInt(0), Math.max(1, b.path("ntasks").asInt(1)), r);
+        List<Pending> kept = new ArrayList<>();
+        boolean replaced = false;
+        for (Pending q : queue) {
+            if (q.id() == id) { // asked again while waiting: the newer request takes the older one's place
+                q.request().respondError(Errno.ECANCELED, "job " + id + " was asked for again; the newer request counts");
+                kept.add(p);
+                replaced = true;
+            } else {
+                kept.add(q);
+            }
+        }
+        if (!replaced) {
+            kept.add(p);
+        }
+        queue.clear();
+        queue.addAll(kept);
         schedule();
+    }
+
+    private static Map<String, Integer> stringKeys(Map<Integer, Integer> m) {
+        Map<String, Integer> out = new LinkedHashMap<>();
+        m.forEach((k, v) -> out.put(Integer.toString(k), v));
+        return out;
     }
 
     private void cancel(Request r) throws RpcException {

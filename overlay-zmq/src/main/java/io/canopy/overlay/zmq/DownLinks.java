@@ -81,6 +81,8 @@ final class DownLinks {
     private final Map<ByteBuffer, Child> byIdentity = new HashMap<>();
     private final Map<Integer, PeerStatus> status = new ConcurrentHashMap<>();
     private final RateLimitedLog rare = new RateLimitedLog(LOG, 30_000_000_000L);
+    /** This process's session, sent in every hello-ok: a child that rejoins the same session owes it its answers. */
+    private final String session = java.util.UUID.randomUUID().toString();
     /** Until when a failed send means "reconnecting after our stall", not "lost" ({@link #resumed}). */
     private long graceUntil;
     private boolean stalled;
@@ -406,7 +408,7 @@ final class DownLinks {
             }
         }
         frames.send(socket, identity, Frames.control(Control.HELLO_OK,
-                Map.of("state", listener.stateForHello(), "rank", t.rank(), "batch", true)));
+                Map.of("state", listener.stateForHello(), "rank", t.rank(), "batch", true, "session", session)));
         Child c = byRank.get(rank);
         if (c != null && c.held != null) {
             List<Message> waited = c.held;

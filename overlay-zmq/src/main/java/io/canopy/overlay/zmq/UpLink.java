@@ -190,7 +190,8 @@ final class UpLink {
                     lastSent = now;
                     rare.reset("refused");
                     LOG.info("overlay: joined parent {} (rank {})", parentHost(), settings.topology().parent());
-                    listener.parentUp(body.path("state").asText("unknown"));
+                    String session = body.path("session").asText("");
+                    listener.parentUp(body.path("state").asText("unknown"), session.isEmpty() ? null : session);
                 }
             }
             case Control.HELLO_REFUSED -> {
