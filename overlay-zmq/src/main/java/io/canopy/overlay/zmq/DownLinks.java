@@ -43,6 +43,14 @@ import org.zeromq.ZMQ;
 final class DownLinks {
     private static final Logger LOG = LogManager.getLogger(DownLinks.class);
     private static final Set<String> ADMITTING = Set.of("quorum", "run", "cleanup");
+    /**
+     * How much longer than lost_timeout a child may take to be heard from after this broker's
+     * stall: a child that gave up on its stopped parent says hello again only once its new
+     * connection is through (a handshake begun while the parent was stopped is dropped after the
+     * 5 s handshake interval, and the socket reconnects within 2 s) and its hello backoff (at most
+     * 2 s) comes round.
+     */
+    private static final long REJOIN_ALLOWANCE = (Frames.HANDSHAKE_IVL_MS + 2_000L + 2_000L) * 1_000_000L;
     /** Most messages held for a child that is reconnecting after this broker's stall. */
     private static final int HOLD_LIMIT = 100_000;
     /** Handshakes that fail before the ZAP handler is asked (which logs its own refusals). */
@@ -60,6 +68,8 @@ final class DownLinks {
         PeerStatus status = PeerStatus.ONLINE;
         /** What was sent to it since its connection dropped during this broker's stall (null: nothing held). */
         List<Message> held;
+        /** Time added to its lost_timeout after this broker's stall, until it is heard from again. */
+        long allowance;
 
         Child(int rank, byte[] identity, boolean readsBatches, long now) {
             this.rank = rank;
@@ -222,7 +232,7 @@ final class DownLinks {
                 // not lost (that is judged from its silence), so what is sent to it waits for its hello.
                 LOG.info("overlay: {} (rank {}) is reconnecting after this broker's stall; what is sent to it waits "
                         + "for its hello (lost after {} without one)", settings.topology().host(rank), rank,
-                        Durations.format(settings.lost()));
+                        Durations.format(settings.lost().plusNanos(REJOIN_ALLOWANCE)));
                 c.held = new ArrayList<>();
                 return hold(c, ms);
             }
@@ -265,7 +275,7 @@ final class DownLinks {
         long keepalive = settings.keepalive().toNanos();
         for (Child c : List.copyOf(byRank.values())) {
             long silent = now - c.lastHeard;
-            if (silent >= settings.lost().toNanos()) {
+            if (silent >= settings.lost().toNanos() + c.allowance) {
                 mark(c, PeerStatus.LOST, "no heartbeat for " + settings.lost().toSeconds() + "s");
                 forget(c);
                 continue;
@@ -282,9 +292,10 @@ final class DownLinks {
     /** This broker ran again after a stall: each child's silence is counted from {@code now}. */
     void resumed(long now) {
         stalled = true;
-        graceUntil = now + settings.lost().toNanos();
+        graceUntil = now + settings.lost().toNanos() + REJOIN_ALLOWANCE;
         for (Child c : byRank.values()) {
             c.lastHeard = Math.max(c.lastHeard, now);
+            c.allowance = REJOIN_ALLOWANCE;
         }
     }
 
@@ -293,7 +304,7 @@ final class DownLinks {
         for (Child c : byRank.values()) {
             next = Math.min(next, c.lastSent + settings.keepalive().toNanos());
             next = Math.min(next, c.lastHeard + (c.status == PeerStatus.ONLINE
-                    ? settings.torpid().toNanos() : settings.lost().toNanos()));
+                    ? settings.torpid().toNanos() : settings.lost().toNanos() + c.allowance));
         }
         return next;
     }
@@ -352,6 +363,7 @@ final class DownLinks {
             return false;
         }
         c.lastHeard = now;
+        c.allowance = 0;
         if (c.status == PeerStatus.TORPID) {
             mark(c, PeerStatus.ONLINE, "heard from again");
         }
@@ -403,6 +415,7 @@ final class DownLinks {
             mark(c, PeerStatus.ONLINE, null);
         } else {
             old.lastHeard = now; // the same child saying hello again (it lost us for a while): a sign of life
+            old.allowance = 0;
             if (old.status == PeerStatus.TORPID) {
                 mark(old, PeerStatus.ONLINE, "heard from again");
             }

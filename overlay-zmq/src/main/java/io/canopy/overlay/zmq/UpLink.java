@@ -30,6 +30,8 @@ final class UpLink {
     private static final long MIN_BACKOFF = 100_000_000L;
     private static final long MAX_BACKOFF = 2_000_000_000L;
     private static final AtomicInteger MONITORS = new AtomicInteger();
+    /** How long closing the socket may wait for a goodbye to leave. */
+    private static final int GOODBYE_LINGER_MS = 2000;
 
     private enum State { IDLE, HELLO, UP }
 
@@ -163,6 +165,9 @@ final class UpLink {
     void goodbye() {
         if (state == State.UP) {
             send(Frames.control(Control.GOODBYE, Map.of()));
+            // The socket closes right after: give ZeroMQ time to deliver it (5 ms was too little on a
+            // busy machine, and a parent that never got the goodbye took this broker for lost).
+            socket.setLinger(GOODBYE_LINGER_MS);
         }
     }
 

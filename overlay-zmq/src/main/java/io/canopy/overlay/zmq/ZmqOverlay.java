@@ -68,7 +68,7 @@ public final class ZmqOverlay implements Overlay {
     private UpLink up;
     private DownLinks down;
     private ZapHandler zap;
-    /** Overlay thread only: when the heartbeat timers last ran, and how long the poller was then asked to wait. */
+    /** Overlay thread only: when the last round ended, and how long the poller was then asked to wait. */
     private long lastTick;
     private long plannedWait;
     private final RateLimitedLog rare = new RateLimitedLog(LOG, 30_000_000_000L);
@@ -263,6 +263,10 @@ public final class ZmqOverlay implements Overlay {
     }
 
     private void serviceOnce(ByteBuffer drain) {
+        long start = System.nanoTime();
+        if (lastTick != 0) {
+            noticeStall(start - lastTick - plannedWait, start); // before any send: a send may find a child gone
+        }
         try {
             drain.clear();
             wakePending.set(false);
@@ -294,7 +298,8 @@ public final class ZmqOverlay implements Overlay {
             LOG.debug("overlay wake-up pipe: {}", e.toString());
         }
         long now = System.nanoTime();
-        noticeStall(now);
+        noticeStall(now - start, now); // stopped while it worked
+        lastTick = now;
         if (up != null) {
             up.tick(now);
         }
@@ -311,11 +316,8 @@ public final class ZmqOverlay implements Overlay {
      * and condemn healthy children. So when the thread ran much later than it planned to, the
      * neighbours are given a fresh {@code lost_timeout} to be heard from, counted from now.
      */
-    private void noticeStall(long now) {
-        long stall = settings.torpid().toNanos() / 2;
-        long late = lastTick == 0 ? 0 : now - lastTick - plannedWait;
-        lastTick = now;
-        if (late <= Math.min(stall, 1_000_000_000L)) {
+    private void noticeStall(long late, long now) {
+        if (late <= Math.min(settings.torpid().toNanos() / 2, 1_000_000_000L)) {
             return;
         }
         rare.log(Level.WARN, "stall", String.format("overlay: this broker did not run for %.1fs (it was stopped, "
