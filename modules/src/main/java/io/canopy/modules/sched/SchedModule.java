@@ -25,7 +25,7 @@ import java.util.TreeMap;
  * drains, exclusions) and each node's cores from that node's job-exec.
  *
  * <p>Topics (owner, rank 0): {@code sched.feasible}, {@code sched.alloc}, {@code sched.cancel},
- * {@code sched.free}, {@code sched.hello}, {@code sched.busy}; see docs/jobs.md. Events consumed:
+ * {@code sched.free}, {@code sched.hello}, {@code sched.busy}, {@code sched.status}; see docs/jobs.md. Events consumed:
  * {@code resource.drain}, {@code resource.undrain}, {@code resource.status}. Idle on other ranks.
  */
 public final class SchedModule implements BrokerModule {
@@ -63,6 +63,7 @@ public final class SchedModule implements BrokerModule {
         ctx.serve("sched.free", this::free);
         ctx.serve("sched.hello", this::hello);
         ctx.serve("sched.busy", this::busy);
+        ctx.serve("sched.status", this::status);
         ctx.publish("sched.online", java.util.Map.of()); // job-manager answers with the allocations that exist
         refresh();
     }
@@ -293,6 +294,20 @@ public final class SchedModule implements BrokerModule {
                 busy.computeIfAbsent(Integer.toString(rank), k -> new ArrayList<>()).add(id)));
         busy.values().forEach(l -> l.sort(null));
         r.respond(Map.of("busy", busy));
+    }
+
+    /** The scheduler's own view, to see why the head of the queue waits: its nodes and its queue. */
+    private void status(Request r) {
+        List<Map<String, Object>> ns = new ArrayList<>();
+        for (NodeView n : nodes.values()) {
+            ns.add(Map.of("rank", n.rank(), "cores", n.cores(), "used", n.used(), "up", n.up(), "drained", n.drained(),
+                    "excluded", n.excluded(), "asking", asking.contains(n.rank())));
+        }
+        List<Map<String, Object>> q = new ArrayList<>();
+        for (Pending p : queue) {
+            q.add(Map.of("id", p.id(), "nnodes", p.nnodes(), "ntasks", p.ntasks()));
+        }
+        r.respond(Map.of("known", known, "refreshing", refreshing, "nodes", ns, "queue", q));
     }
 
     // ---- the FIFO ----
