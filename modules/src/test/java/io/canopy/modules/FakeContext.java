@@ -3,9 +3,11 @@ package io.canopy.modules;
 import io.canopy.message.Errno;
 import io.canopy.module.Access;
 import io.canopy.module.Checkpoint;
+import io.canopy.module.Event;
 import io.canopy.module.EventHandler;
 import io.canopy.module.ModuleConfig;
 import io.canopy.module.ModuleContext;
+import io.canopy.module.Payloads;
 import io.canopy.module.RequestHandler;
 import io.canopy.module.Response;
 import io.canopy.module.RpcException;
@@ -38,6 +40,7 @@ public final class FakeContext implements ModuleContext {
     /** What the module serves, by topic. */
     public final Map<String, RequestHandler> handlers = new HashMap<>();
     private final Map<String, String> config = new HashMap<>();
+    private final Map<String, EventHandler> subscriptions = new HashMap<>();
     private int ownerUid;
 
     /** The uid the instance runs as (root unless set). */
@@ -104,7 +107,18 @@ public final class FakeContext implements ModuleContext {
     public void publish(String topic, Object payload) {}
 
     @Override
-    public void subscribe(String topicPrefix, EventHandler handler) {}
+    public void subscribe(String topicPrefix, EventHandler handler) {
+        subscriptions.put(topicPrefix, handler);
+    }
+
+    /** Delivers an event to the module's matching subscriptions, as the broker would. */
+    public void event(String topic, Object payload) throws Exception {
+        for (Map.Entry<String, EventHandler> s : subscriptions.entrySet()) {
+            if (topic.startsWith(s.getKey())) {
+                s.getValue().handle(new Event(topic, 0, Payloads.encode(payload)));
+            }
+        }
+    }
 
     @Override
     public void unsubscribe(String topicPrefix) {}

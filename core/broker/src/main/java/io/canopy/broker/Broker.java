@@ -58,6 +58,7 @@ public final class Broker implements LocalConnector.Sink {
     private final ModuleHost modules;
     private final OverlayView view;
     private final ParentLink parentLink;
+    private final SubtreeReports subtree;
     private final LinkedBlockingQueue<Runnable> inbox = new LinkedBlockingQueue<>();
     private final CountDownLatch exited = new CountDownLatch(1);
     private final Instant startedAt = Instant.now();
@@ -85,10 +86,10 @@ public final class Broker implements LocalConnector.Sink {
         this.view = new OverlayView(config.topology().children());
         this.parentLink = config.topology().parent() >= 0 && overlay != null
                 ? new ParentLink(overlay, this::backlogOverflow) : null;
-        Map<Integer, Endpoint> childLinks = new HashMap<>();
+        Map<Integer, ChildLink> childLinks = new HashMap<>();
         if (overlay != null) {
             for (int c : config.topology().children()) {
-                childLinks.put(c, new ChildLink(c, overlay));
+                childLinks.put(c, new ChildLink(c, config.topology().host(c), overlay, router::respond));
             }
         }
         router.links(parentLink, childLinks, view);
@@ -96,16 +97,19 @@ public final class Broker implements LocalConnector.Sink {
         router.subscriptions().add(rpc, "shutdown.");
         this.loop = new Thread(this::runLoop, "broker");
         quorumMembers.add(config.rank());
+        this.subtree = new SubtreeReports(this);
         states.onChange((from, to) -> {
             if (overlay != null) {
                 overlay.announceState(to.label());
             }
+            subtree.changed(); // the parent counts this broker as a member once it runs
         });
         new BrokerServices(this).register(router.registry());
         new ModuleServices(this).register(router.registry());
         new OverlayServices(this).register(router.registry());
         this.configServices = new ConfigServices(this);
         configServices.register(router.registry());
+        subtree.register(router.registry());
         this.coordinator = new ShutdownCoordinator(this);
         coordinator.register(router.registry());
     }
@@ -264,9 +268,10 @@ public final class Broker implements LocalConnector.Sink {
         // A follower waits in join for OverlayEvents.parentUp.
     }
 
-    private void onParentUp(String parentState) {
+    private void onParentUp(String parentState, String parentSession) {
         view.parentUp(parentState);
-        parentLink.up();
+        parentLink.up(parentSession);
+        subtree.parentUp();
         if (coordinator.active() || states.state() != BrokerState.JOIN) {
             return;
         }
@@ -331,6 +336,10 @@ public final class Broker implements LocalConnector.Sink {
         PeerStatus old = view.childStatus(rank, status, why);
         if (old == status) {
             return;
+        }
+        subtree.linkChanged(rank, status);
+        if (status == PeerStatus.LOST || status == PeerStatus.OFFLINE) {
+            router.childGone(rank, status);
         }
         coordinator.childChanged();
         String host = config.topology().host(rank);
@@ -569,7 +578,12 @@ public final class Broker implements LocalConnector.Sink {
 
         @Override
         public void parentUp(String parentState) {
-            later(() -> onParentUp(parentState));
+            parentUp(parentState, null);
+        }
+
+        @Override
+        public void parentUp(String parentState, String parentSession) {
+            later(() -> onParentUp(parentState, parentSession));
         }
 
         @Override

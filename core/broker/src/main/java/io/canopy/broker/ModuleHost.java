@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.ServiceConfigurationError;
@@ -31,7 +32,8 @@ final class ModuleHost {
     private static final Logger LOG = LogManager.getLogger(ModuleHost.class);
     private static final Pattern NAME = Pattern.compile("[a-z][a-z0-9-]{0,63}");
 
-    private final Map<String, ModuleRunner> loaded = new TreeMap<>();
+    /** In load order: a shutdown stops them last loaded first (job-manager before the scheduler it asks). */
+    private final Map<String, ModuleRunner> loaded = new LinkedHashMap<>();
     private final Map<String, URLClassLoader> loaders = new TreeMap<>();
     private final java.util.function.Supplier<CheckpointStore> checkpoints;
 
@@ -40,6 +42,7 @@ final class ModuleHost {
         this.checkpoints = checkpoints;
     }
 
+    /** The modules in the order they were loaded. */
     Collection<ModuleRunner> loaded() {
         return List.copyOf(loaded.values());
     }

@@ -7,6 +7,7 @@ import io.canopy.module.Access;
 import io.canopy.module.Payloads;
 import io.canopy.module.RpcException;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -43,6 +44,7 @@ final class ModuleServices {
             rows.add(new Info(r.name(), r.state().name(), broker.router().registry().servicesOf(r.id()),
                     r.source(), r.loadedAt().toEpochMilli(), r.handled(), r.queued()));
         }
+        rows.sort(Comparator.comparing(Info::name));
         broker.router().respond(req.response(Payloads.encode(Map.of("modules", rows))));
     }
 

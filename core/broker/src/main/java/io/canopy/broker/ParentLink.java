@@ -13,7 +13,10 @@ import org.apache.logging.log4j.Logger;
 /**
  * The way up: sends to the parent, and while the parent is away keeps what was to be sent, so
  * requests from this subtree wait instead of failing. Requests in flight when the link dropped
- * are sent again after the next hello. Used only on the broker thread.
+ * are sent again after the next hello. Answers to the parent's requests made while it is away are
+ * kept too, and sent after the next hello if the parent is the same process (its session is the
+ * same: it was only stopped or cut off, and still waits for them); a new parent process never
+ * asked them, so they are dropped then. Used only on the broker thread.
  */
 final class ParentLink implements Endpoint {
     private static final Logger LOG = LogManager.getLogger(ParentLink.class);
@@ -24,6 +27,9 @@ final class ParentLink implements Endpoint {
     private final Deque<Message> backlog = new ArrayDeque<>();
     private final Map<String, Message> inflight = new LinkedHashMap<>();
     private final java.util.function.Consumer<Message> overflow;
+    /** Answers for the parent made while it was away, for the session below. */
+    private final Deque<Message> answers = new ArrayDeque<>();
+    private String session;
     private boolean up;
 
     ParentLink(Overlay overlay, java.util.function.Consumer<Message> overflow) {
@@ -48,6 +54,22 @@ final class ParentLink implements Endpoint {
     /** A response came down: its request is no longer in flight. */
     void settled(Message response) {
         inflight.remove(key(response));
+    }
+
+    /** The hello was accepted by the parent process of {@code parentSession} (null: unknown). */
+    void up(String parentSession) {
+        boolean same = parentSession != null && parentSession.equals(session);
+        session = parentSession;
+        if (!answers.isEmpty()) {
+            if (same) {
+                LOG.info("parent link up: the same parent is back; sending the {} answer(s) it waited for", answers.size());
+                answers.forEach(overlay::sendToParent);
+            } else {
+                LOG.info("parent link up: a new parent process; dropping {} answer(s) owed to the old one", answers.size());
+            }
+            answers.clear();
+        }
+        up();
     }
 
     /** The hello was accepted: send everything that waited, in order. */
@@ -97,7 +119,11 @@ final class ParentLink implements Endpoint {
 
     private void keep(Message m) {
         if (m.type() == MessageType.RESPONSE) {
-            return; // the parent that asked is gone; its requester will ask again
+            answers.addLast(m); // for the parent that asked, if it is the one that comes back
+            if (answers.size() > BACKLOG_LIMIT) {
+                answers.pollFirst();
+            }
+            return;
         }
         backlog.addLast(m);
         if (backlog.size() > BACKLOG_LIMIT) {

@@ -32,13 +32,14 @@ final class Router {
     private final ServiceRegistry registry = new ServiceRegistry();
     private final Subscriptions subscriptions = new Subscriptions();
     private final Map<String, Endpoint> endpoints = new HashMap<>();
-    private final Map<Integer, Endpoint> childLinks = new HashMap<>();
+    private final Map<Integer, ChildLink> childLinks = new HashMap<>();
     private OverlayView view = new OverlayView(java.util.List.of());
     private ParentLink parent;
     private long eventSeq;
     private long requestsRouted;
     private long responsesDropped;
     private long eventGaps;
+    private long heldBack;
 
     Router(Topology topology, Supplier<BrokerState> state, BooleanSupplier hasRun) {
         this.topology = topology;
@@ -47,7 +48,7 @@ final class Router {
     }
 
     /** Connects the router to the tree: the link up (null for the leader) and one per child. */
-    void links(ParentLink up, Map<Integer, Endpoint> down, OverlayView overlayView) {
+    void links(ParentLink up, Map<Integer, ChildLink> down, OverlayView overlayView) {
         this.parent = up;
         this.view = overlayView;
         if (up != null) {
@@ -98,6 +99,15 @@ final class Router {
         return eventGaps;
     }
 
+    /** Answers held back from neighbours during a shutdown ({@link #respond}). */
+    long heldBack() {
+        return heldBack;
+    }
+
+    private boolean shuttingDown() {
+        return state.get().ordinal() >= BrokerState.CLEANUP.ordinal();
+    }
+
     /** Takes a message a local endpoint (client or module) sent; credentials already set. */
     void fromEndpoint(Endpoint from, Message m) {
         switch (m.type()) {
@@ -117,6 +127,11 @@ final class Router {
             case RESPONSE -> {
                 if (hop.equals("p") && parent != null) {
                     parent.settled(in);
+                } else if (hop.startsWith("t")) {
+                    ChildLink child = childLinks.get(childRank(hop));
+                    if (child != null) {
+                        child.settled(in);
+                    }
                 }
                 respond(in);
             }
@@ -179,6 +194,22 @@ final class Router {
         childLinks.get(hop).deliver(req);
     }
 
+    /** A child is lost or gone: requests it had not answered are answered EHOSTUNREACH here. */
+    void childGone(int rank, PeerStatus status) {
+        ChildLink child = childLinks.get(rank);
+        if (child != null) {
+            child.gone(status.label());
+        }
+    }
+
+    private static int childRank(String hop) {
+        try {
+            return Integer.parseInt(hop.substring(1));
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
     /** True for a request from a tree neighbour or the broker itself (it may pass through before run). */
     private static boolean fromPeer(Message req) {
         String hop = req.lastHop();
@@ -215,12 +246,24 @@ final class Router {
         respond(req.errorResponse(errnum, text));
     }
 
-    /** Sends a response back along its route; drops it (logged) when the hop is gone. */
+    /**
+     * Sends a response back along its route; drops it (logged) when the hop is gone. While this
+     * broker shuts down, a "no such service" answer for a neighbour is held back instead: the
+     * service is gone only because its module stopped, and the neighbour sends the request again
+     * once this broker is back (it keeps requests in flight across a lost link), so the request
+     * waits instead of failing, as requests do while the service brokers are away.
+     */
     void respond(Message resp) {
         if (resp.hasFlag(Message.FLAG_NORESPONSE) || resp.type() != MessageType.RESPONSE) {
             return;
         }
         String hop = resp.lastHop();
+        if (resp.errnum() == Errno.ENOSYS && shuttingDown() && hop != null && (hop.equals("p") || hop.startsWith("t"))) {
+            heldBack++;
+            LOG.debug("holding back the answer to {} for {}: shutting down; it is asked again once this broker is back",
+                    resp.topic(), hop);
+            return;
+        }
         Endpoint to = hop == null ? null : endpoints.get(hop);
         if (to == null) {
             responsesDropped++;
@@ -255,7 +298,7 @@ final class Router {
         for (Endpoint e : subscriptions.matching(event.topic())) {
             e.deliver(event);
         }
-        for (Map.Entry<Integer, Endpoint> c : childLinks.entrySet()) {
+        for (Map.Entry<Integer, ChildLink> c : childLinks.entrySet()) {
             PeerStatus s = view.statusOf(c.getKey());
             if (s == PeerStatus.ONLINE || s == PeerStatus.TORPID) {
                 c.getValue().deliver(event);
@@ -267,6 +310,10 @@ final class Router {
         String service = req.service();
         if (registry.serviceOwner(service).isPresent()) {
             return "unknown method " + req.topic() + ": service '" + service + "' has no such method";
+        }
+        if (shuttingDown()) {
+            return "no service '" + service + "' on rank " + topology.rank() + ": the broker is shutting down and its "
+                    + "modules have stopped; try again once it is back";
         }
         return "no service '" + service + "' on rank " + topology.rank()
                 + ": is its module loaded? (`canopy module list`)";

@@ -17,6 +17,15 @@ public interface OverlayListener {
     /** The hello was accepted; the parent is in {@code parentState}. */
     void parentUp(String parentState);
 
+    /**
+     * As {@link #parentUp(String)}, with the parent's session: an id the parent process keeps for
+     * its life (null from a parent that sends none). The same session as before a link drop means
+     * the same parent process, which still waits for the answers this broker owed it.
+     */
+    default void parentUp(String parentState, String parentSession) {
+        parentUp(parentState);
+    }
+
     /** The parent announced a new state. */
     void parentState(String state);
 

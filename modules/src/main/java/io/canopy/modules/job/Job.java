@@ -40,6 +40,8 @@ final class Job {
 
     // transient
     Pending pending = Pending.NONE;
+    /** Counts the job's sched.alloc requests: only the answer to the latest one counts. */
+    int allocAttempt;
     boolean killSent;
     boolean freeSent;
 

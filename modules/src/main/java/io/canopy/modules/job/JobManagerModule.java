@@ -15,7 +15,10 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
 
 /**
  * The job manager: accepts jobs, keeps their records and eventlogs committed at the leader, and
@@ -40,6 +43,7 @@ public final class JobManagerModule implements BrokerModule {
     /** Jobs of users other than the instance owner can run although brokers are not root (a launcher socket). */
     private boolean otherUsers;
     private boolean schedReady; // the scheduler knows the allocations that exist: new ones may be asked for
+    private boolean stopped; // the module is stopping: answers that arrive now change nothing
 
     @Override
     public String name() {
@@ -77,6 +81,13 @@ public final class JobManagerModule implements BrokerModule {
         ctx.serve("job-manager.exec-exception", Access.OWNER, this::execException);
         ctx.subscribe("overlay.peer-status", this::onPeerStatus);
         ctx.subscribe("sched.online", e -> {
+            // a scheduler that (re)started knows nothing of what its predecessor was asked
+            for (Job j : store.all().values()) {
+                if (j.state() == JobState.SCHED && j.pending == Job.Pending.ALLOC) {
+                    j.pending = Job.Pending.NONE;
+                    j.allocAttempt++; // a late answer from the old scheduler is ignored
+                }
+            }
             schedReady = false;
             hello();
         });
@@ -94,6 +105,16 @@ public final class JobManagerModule implements BrokerModule {
             }
         });
         recover();
+    }
+
+    /** Commits what changed (the store commits lazily); answers that arrive from now on are ignored. */
+    @Override
+    public void stop() {
+        if (store == null) {
+            return;
+        }
+        store.flush();
+        stopped = true;
     }
 
     // ---- after a restart ----
@@ -118,6 +139,10 @@ public final class JobManagerModule implements BrokerModule {
                         running++;
                         raise(j, "service-restart", 1, "the service brokers restarted while the job ran; it kept running");
                     }
+                    if (j.state() == JobState.RUN && !j.started()) {
+                        resumeStart(j); // the leader went away between the job's alloc and its start
+                        continue;
+                    }
                     j.holding().forEach(r -> byRank.computeIfAbsent(r, k -> new ArrayList<>()).add(j.id()));
                     advance(j);
                 }
@@ -138,6 +163,9 @@ public final class JobManagerModule implements BrokerModule {
             }
         }
         ctx.rpc(0, "sched.hello", Map.of("jobs", held)).whenComplete((r, err) -> {
+            if (stopped) {
+                return;
+            }
             if (err != null) {
                 ctx.log().debug("job-manager: sched.hello failed ({}); trying again in {}", err.getMessage(), RETRY);
                 ctx.schedule(RETRY, this::hello);
@@ -155,6 +183,9 @@ public final class JobManagerModule implements BrokerModule {
     /** Asks {@code rank}'s job-exec whether it still holds these jobs; a job it forgot cannot finish. */
     private void reattach(int rank, List<Long> ids) {
         ctx.rpc(rank, "job-exec.status", Map.of("ids", ids)).whenComplete((resp, err) -> {
+            if (stopped) {
+                return;
+            }
             if (err != null) {
                 List<Long> still = ids.stream().filter(id -> store.get(id) != null && store.get(id).holds(rank)).toList();
                 if (!still.isEmpty()) {
@@ -177,6 +208,85 @@ public final class JobManagerModule implements BrokerModule {
         });
     }
 
+    /**
+     * The leader went away after the job's alloc was committed and before its start was: some
+     * nodes may have started their tasks (nobody heard them answer), some may never have got the
+     * start. Each node that has not reported on the job says whether it holds it. If every node
+     * started it, the start is logged and the job goes on (a node's report that came meanwhile
+     * counts); a node that never got it is not sent it now (a job is never started twice; the
+     * node may have run it and forgotten it), so the job ends with an exception naming it.
+     */
+    private void resumeStart(Job j) {
+        j.pending = Job.Pending.STARTING;
+        List<Integer> ask = j.alloc().keySet().stream()
+                .filter(r -> !j.hasFinished(r) && !j.releasedRanks().contains(r)).toList();
+        Set<Integer> waiting = new TreeSet<>(ask);
+        List<Integer> never = new ArrayList<>();
+        if (waiting.isEmpty()) {
+            startChecked(j, never);
+            return;
+        }
+        for (int rank : ask) {
+            askStarted(j, rank, waiting, never);
+        }
+    }
+
+    private void askStarted(Job j, int rank, Set<Integer> waiting, List<Integer> never) {
+        if (j.hasFinished(rank) || j.releasedRanks().contains(rank)) {
+            answered(j, rank, waiting, never); // it reported (or was lost) meanwhile
+            return;
+        }
+        ctx.rpc(rank, "job-exec.status", Map.of("ids", List.of(j.id()))).whenComplete((resp, err) -> {
+            if (stopped) {
+                return;
+            }
+            if (err != null) {
+                ctx.log().debug("job-manager: job-exec.status on rank {} failed ({}); asking again", rank, err.getMessage());
+                ctx.schedule(RETRY.multipliedBy(2), () -> askStarted(j, rank, waiting, never));
+                return;
+            }
+            boolean known = false;
+            try {
+                for (JsonNode id : resp.payloadTree().path("known")) {
+                    known |= id.asLong() == j.id();
+                }
+            } catch (RpcException e) {
+                ctx.log().error("job-manager: unreadable job-exec.status from rank {}: {}", rank, e.getMessage());
+            }
+            if (!known && !j.hasFinished(rank) && !j.releasedRanks().contains(rank)) {
+                never.add(rank);
+            }
+            answered(j, rank, waiting, never);
+        });
+    }
+
+    private void answered(Job j, int rank, Set<Integer> waiting, List<Integer> never) {
+        if (waiting.remove(rank) && waiting.isEmpty()) {
+            startChecked(j, never);
+        }
+    }
+
+    /** Every node answered: the start is logged, or the job fails naming the nodes that never got it. */
+    private void startChecked(Job j, List<Integer> never) {
+        j.pending = Job.Pending.NONE;
+        List<Integer> excused = never.stream().filter(j::excuse).toList(); // they will never report
+        if (!excused.isEmpty() && !j.fatal()) {
+            String nodes = excused.stream().map(r -> host(r) + " (rank " + r + ")").collect(Collectors.joining(", "));
+            raise(j, "exec", 0, nodes + (excused.size() == 1 ? " has" : " have") + " no record of the job: the leader "
+                    + "restarted between its alloc and its start, so it may never have started there; it is not started again");
+        } else if (!j.fatal()) {
+            ctx.log().info("job-manager: job {} had started on every node before the leader restarted", j.id());
+            post(j, "start", Map.of());
+            if (j.allFinished() && j.exitcode() == null) {
+                post(j, "finish", Map.of("status", j.largestStatus()));
+            }
+        }
+        if (!j.releasedRanks().isEmpty()) {
+            postRelease(j, j.releasedRanks()); // those that reported while the start was being checked
+        }
+        advance(j);
+    }
+
     // ---- user requests ----
 
     private Job job(Request r) throws RpcException {
@@ -189,6 +299,7 @@ public final class JobManagerModule implements BrokerModule {
     }
 
     private void submit(Request req) throws RpcException {
+        JobSpec.checkCounts(req.payloadTree());
         JobSpec spec = req.payload(JobSpec.class).validated();
         if (req.userid() != ctx.ownerUid() && ctx.ownerUid() != 0 && !otherUsers) {
             // brokers that are not root, without a privileged launcher, cannot switch users: the job
@@ -201,6 +312,9 @@ public final class JobManagerModule implements BrokerModule {
             return;
         }
         ctx.rpc(0, "sched.feasible", Map.of("nnodes", spec.nnodes(), "ntasks", spec.ntasks())).whenComplete((ok, err) -> {
+            if (stopped) {
+                return; // unanswered: a neighbour's request is asked again once the leader is back
+            }
             if (err != null) {
                 RpcException e = err instanceof RpcException r ? r : new RpcException(Errno.EIO, err.toString());
                 if (e.errnum() == Errno.ENOSYS) {
@@ -415,16 +529,21 @@ public final class JobManagerModule implements BrokerModule {
 
     private void requestAlloc(Job j) {
         j.pending = Job.Pending.ALLOC;
+        int attempt = ++j.allocAttempt;
         Map<String, Object> body = Map.of("id", j.id(), "nnodes", j.spec().nnodes(), "ntasks", j.spec().ntasks());
         ctx.rpc(0, "sched.alloc", body).whenComplete((resp, err) -> {
+            if (stopped || attempt != j.allocAttempt) {
+                return; // stopping, or an answer from a scheduler that has since restarted
+            }
             j.pending = Job.Pending.NONE;
             if (err != null) {
                 RpcException e = err instanceof RpcException r ? r : new RpcException(Errno.EIO, err.toString());
-                if (e.errnum() == Errno.ECANCELED || j.fatal()) {
-                    advance(j);
+                if (j.fatal()) {
+                    advance(j); // canceled while it waited: on to cleanup
                 } else if (e.errnum() == Errno.ENOSPC) {
                     raise(j, "alloc", 0, "the job can never run here: " + e.getMessage());
                 } else {
+                    // never at once: a scheduler that stopped (ECANCELED, ENOSYS) answers at once too
                     ctx.log().warn("job-manager: sched.alloc for job {} failed ({}); asking again in {}", j.id(),
                             e.getMessage(), RETRY);
                     ctx.schedule(RETRY, () -> advance(j));
@@ -479,6 +598,9 @@ public final class JobManagerModule implements BrokerModule {
             body.put("output", j.spec().output());
             body.put("error", j.spec().error());
             ctx.rpc(rank, "job-exec.start", body).whenComplete((resp, err) -> {
+                if (stopped) {
+                    return; // a restarted leader asks the nodes whether they started it
+                }
                 if (err != null && j.excuse(rank)) {
                     raise(j, "exec", 0, "cannot start the job on " + host(rank) + " (rank " + rank + "): "
                             + err.getMessage());
@@ -506,19 +628,16 @@ public final class JobManagerModule implements BrokerModule {
         }
         if (j.fatal() && !j.killSent && !j.running().isEmpty()) {
             j.killSent = true;
-            for (int rank : j.running()) {
-                ctx.rpc(rank, "job-exec.kill", Map.of("id", j.id(), "signal", 15)).whenComplete((r, err) -> {
-                    if (err != null) {
-                        ctx.log().warn("job-manager: cannot kill job {} on rank {}: {}", j.id(), rank, err.getMessage());
-                    }
-                });
-            }
+            j.running().forEach(rank -> kill(j, rank));
         }
         if (j.alloc().isEmpty()) {
             inactive(j); // never got resources
         } else if (j.allReleased() && !j.freeSent) {
             j.freeSent = true;
             ctx.rpc(0, "sched.free", Map.of("id", j.id())).whenComplete((r, err) -> {
+                if (stopped) {
+                    return; // freed again (sched.hello) and logged by the restarted leader
+                }
                 if (err != null) {
                     ctx.log().warn("job-manager: sched.free for job {} failed: {}", j.id(), err.getMessage());
                 }
@@ -526,6 +645,22 @@ public final class JobManagerModule implements BrokerModule {
                 inactive(j);
             });
         }
+    }
+
+    /** SIGTERM to the job's tasks on {@code rank}, again until it is heard (a node behind a lost router). */
+    private void kill(Job j, int rank) {
+        ctx.rpc(rank, "job-exec.kill", Map.of("id", j.id(), "signal", 15)).whenComplete((r, err) -> {
+            if (err == null || stopped || j.hasFinished(rank) || !j.state().active()) {
+                return;
+            }
+            ctx.log().warn("job-manager: cannot kill job {} on rank {} ({}); trying again in {}", j.id(), rank,
+                    err.getMessage(), RETRY.multipliedBy(5));
+            ctx.schedule(RETRY.multipliedBy(5), () -> {
+                if (!j.hasFinished(rank) && j.state().active()) {
+                    kill(j, rank);
+                }
+            });
+        });
     }
 
     private void inactive(Job j) {

@@ -1,6 +1,7 @@
 package io.canopy.modules.job;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.databind.JsonNode;
 import io.canopy.message.Errno;
 import io.canopy.module.RpcException;
 import java.util.List;
@@ -19,6 +20,24 @@ public record JobSpec(List<String> command, int nnodes, int ntasks, String cwd, 
     public JobSpec {
         command = command == null ? List.of() : List.copyOf(command);
         env = env == null ? Map.of() : Map.copyOf(env);
+    }
+
+    /**
+     * Refuses counts that are not whole numbers from 0 to {@link #MAX_TASKS}, before the body is
+     * mapped to this record: mapped, a MessagePack {@code 2^31} wrapped round to a negative int and
+     * ran as one task.
+     */
+    static void checkCounts(JsonNode body) throws RpcException {
+        for (String count : List.of("nnodes", "ntasks")) {
+            JsonNode n = body.path(count);
+            if (n.isMissingNode() || n.isNull()) {
+                continue;
+            }
+            if (!n.isIntegralNumber() || !n.canConvertToLong() || n.asLong() < 0 || n.asLong() > MAX_TASKS) {
+                throw new RpcException(Errno.EINVAL, count + " must be a whole number from 0 (the default) to "
+                        + MAX_TASKS + ", not " + n);
+            }
+        }
     }
 
     /** The spec with its defaults filled in, or EINVAL naming what is wrong and how to fix it. */

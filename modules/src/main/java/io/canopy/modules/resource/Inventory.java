@@ -10,7 +10,7 @@ import java.util.Map;
  * Every rank of the instance with its host and its status as the overlay reports it
  * ({@code online}, {@code torpid}, {@code lost}, {@code offline}). A rank whose parent (or any
  * ancestor) is lost or offline cannot be reached and counts as offline, whatever it last said.
- * Built from {@code overlay.topology}; updated from {@code overlay.peer-status} events.
+ * Built from {@code overlay.topology}; updated from the leader's picture of the tree ({@link Monitor}).
  */
 final class Inventory {
     private final List<String> hosts = new ArrayList<>();
@@ -67,6 +67,11 @@ final class Inventory {
         status[rank] = newStatus;
         since[rank] = System.currentTimeMillis();
         return true;
+    }
+
+    /** The rank's own status, as last reported. */
+    String status(int rank) {
+        return status[rank];
     }
 
     /** The status to act on: the rank's own, or offline when the way to it is broken. */

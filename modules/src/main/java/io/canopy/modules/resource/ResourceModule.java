@@ -9,6 +9,7 @@ import io.canopy.module.ModuleContext;
 import io.canopy.module.Request;
 import io.canopy.module.RpcException;
 import io.canopy.module.UserNames;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -30,9 +31,10 @@ import java.util.TreeSet;
  *   <li>{@code resource.eventlog} (user): {@code {"targets":"node5", "limit":100}}: the eventlog
  *       ({@link ResLog}): drains and undrains with who and why, nodes lost and restored.
  * </ul>
- * Events consumed: {@code overlay.peer-status}. Events published: {@code resource.drain},
- * {@code resource.undrain}, {@code resource.status} (a rank's status changed),
- * {@code resource.exclude} (the excluded ranks changed at a config reload).
+ * Events consumed: {@code overlay.members} (which ranks are up: {@link Monitor}),
+ * {@code overlay.peer-status} (a rank was lost or came back: the eventlog, drain_on_lost). Events
+ * published: {@code resource.drain}, {@code resource.undrain}, {@code resource.status} (a rank's
+ * status changed), {@code resource.exclude} (the excluded ranks changed at a config reload).
  * Config: {@code drain_on_lost=true} drains a rank with reason {@code lost} when it is lost;
  * {@code exclude=RANKS} marks ranks that never run jobs (service nodes), as {@code excluded} in
  * {@code resource.status}; they cannot be drained ({@link Exclusions}). A drained rank where the scheduler ({@code sched.busy}) still has
@@ -44,6 +46,7 @@ public final class ResourceModule implements BrokerModule {
     private DrainSet drains;
     private Drains drainer;
     private ResLog reslog;
+    private Monitor monitor;
     private boolean drainOnLost;
     private Exclusions excluded;
     private final List<Event> early = new ArrayList<>();
@@ -65,7 +68,10 @@ public final class ResourceModule implements BrokerModule {
         drains = new DrainSet(ctx.checkpoint());
         drainer = new Drains(drains, excluded);
         reslog = new ResLog(ctx.checkpoint());
+        monitor = new Monitor((rank, status) -> ctx.publish("resource.status",
+                Map.of("rank", rank, "host", inventory.host(rank), "status", status)));
         ctx.subscribe("overlay.peer-status", this::onPeerStatus);
+        ctx.subscribe("overlay.members", e -> monitor.apply(e.payloadTree()));
         ctx.rpc(0, "overlay.topology", null).whenComplete((resp, err) -> {
             try {
                 if (err != null) {
@@ -77,6 +83,7 @@ public final class ResourceModule implements BrokerModule {
                             Nodes.describe(excluded.ranks().toList(), inventory));
                 }
                 undrainExcluded();
+                monitor.inventory(inventory);
                 for (Event e : early) {
                     onPeerStatus(e);
                 }
@@ -86,6 +93,7 @@ public final class ResourceModule implements BrokerModule {
                         + "resource commands will answer EAGAIN until the module is reloaded", e.toString());
             }
         });
+        askMembers();
         ctx.serve("resource.status", Access.USER, this::status);
         ctx.serve("resource.drain", Access.OWNER, this::drain);
         ctx.serve("resource.undrain", Access.OWNER, this::undrain);
@@ -127,18 +135,35 @@ public final class ResourceModule implements BrokerModule {
         return inventory;
     }
 
+    /** The tree as the leader's broker sees it now; the event of the same name brings every change after. */
+    private void askMembers() {
+        ctx.rpc(0, "overlay.members", null).whenComplete((resp, err) -> {
+            if (err != null) {
+                ctx.log().warn("resource: overlay.members failed ({}); asking again", err.getMessage());
+                ctx.schedule(Duration.ofSeconds(1), this::askMembers);
+                return;
+            }
+            try {
+                monitor.apply(resp.payloadTree());
+            } catch (RpcException e) {
+                ctx.log().error("resource: unreadable overlay.members: {}", e.getMessage());
+            }
+        });
+    }
+
+    /** A rank's parent saw it lost: with {@code drain_on_lost}, it is drained (once). */
     private void onPeerStatus(Event e) throws RpcException {
-        JsonNode b = e.payloadTree();
-        int rank = b.path("rank").asInt(-1);
-        String status = b.path("status").asText();
         if (inventory == null) {
             early.add(e); // kept until the inventory is known
             return;
         }
-        if (!inventory.report(rank, status)) {
+        JsonNode b = e.payloadTree();
+        int rank = b.path("rank").asInt(-1);
+        String status = b.path("status").asText();
+        if (rank < 0 || rank >= inventory.size()) {
             return;
         }
-        ctx.publish("resource.status", Map.of("rank", rank, "host", inventory.host(rank), "status", status));
+        // which ranks are up comes from overlay.members (Monitor); this event is the history
         String previous = b.path("previous").asText("");
         String why = b.path("reason").isTextual() ? b.path("reason").asText() : null;
         if (status.equals("lost")) {

@@ -25,7 +25,7 @@ import java.util.TreeMap;
  * drains, exclusions) and each node's cores from that node's job-exec.
  *
  * <p>Topics (owner, rank 0): {@code sched.feasible}, {@code sched.alloc}, {@code sched.cancel},
- * {@code sched.free}, {@code sched.hello}, {@code sched.busy}; see docs/jobs.md. Events consumed:
+ * {@code sched.free}, {@code sched.hello}, {@code sched.busy}, {@code sched.status}; see docs/jobs.md. Events consumed:
  * {@code resource.drain}, {@code resource.undrain}, {@code resource.status}. Idle on other ranks.
  */
 public final class SchedModule implements BrokerModule {
@@ -64,8 +64,19 @@ public final class SchedModule implements BrokerModule {
         ctx.serve("sched.free", this::free);
         ctx.serve("sched.hello", this::hello);
         ctx.serve("sched.busy", this::busy);
+        ctx.serve("sched.status", this::status);
         ctx.publish("sched.online", java.util.Map.of()); // job-manager answers with the allocations that exist
         refresh();
+    }
+
+    /** Jobs still waiting are told the scheduler stopped; job-manager asks the next one again. */
+    @Override
+    public void stop() {
+        for (Pending p : queue) {
+            p.request().respondError(Errno.EAGAIN, "the scheduler stopped before job " + p.id()
+                    + " got resources; job-manager asks again once it is back");
+        }
+        queue.clear();
     }
 
     // ---- what the nodes are ----
@@ -206,8 +217,36 @@ public final class SchedModule implements BrokerModule {
             return;
         }
         JsonNode b = r.payloadTree();
-        queue.add(new Pending(b.path("id").asLong(), b.path("nnodes").asInt(0), Math.max(1, b.path("ntasks").asInt(1)), r));
+        long id = b.path("id").asLong();
+        Map<Integer, Integer> held = allocations.get(id);
+        if (held != null) { // asked again (a job-manager that restarted): the same answer, never a second allocation
+            r.respond(Map.of("ranks", stringKeys(held)));
+            return;
+        }
+        Pending p = new Pending(id, b.path("nnodes").asInt(0), Math.max(1, b.path("ntasks").asInt(1)), r);
+        List<Pending> kept = new ArrayList<>();
+        boolean replaced = false;
+        for (Pending q : queue) {
+            if (q.id() == id) { // asked again while waiting: the newer request takes the older one's place
+                q.request().respondError(Errno.ECANCELED, "job " + id + " was asked for again; the newer request counts");
+                kept.add(p);
+                replaced = true;
+            } else {
+                kept.add(q);
+            }
+        }
+        if (!replaced) {
+            kept.add(p);
+        }
+        queue.clear();
+        queue.addAll(kept);
         schedule();
+    }
+
+    private static Map<String, Integer> stringKeys(Map<Integer, Integer> m) {
+        Map<String, Integer> out = new LinkedHashMap<>();
+        m.forEach((k, v) -> out.put(Integer.toString(k), v));
+        return out;
     }
 
     private void cancel(Request r) throws RpcException {
@@ -256,6 +295,20 @@ public final class SchedModule implements BrokerModule {
                 busy.computeIfAbsent(Integer.toString(rank), k -> new ArrayList<>()).add(id)));
         busy.values().forEach(l -> l.sort(null));
         r.respond(Map.of("busy", busy));
+    }
+
+    /** The scheduler's own view, to see why the head of the queue waits: its nodes and its queue. */
+    private void status(Request r) {
+        List<Map<String, Object>> ns = new ArrayList<>();
+        for (NodeView n : nodes.values()) {
+            ns.add(Map.of("rank", n.rank(), "cores", n.cores(), "used", n.used(), "up", n.up(), "drained", n.drained(),
+                    "excluded", n.excluded(), "asking", asking.contains(n.rank())));
+        }
+        List<Map<String, Object>> q = new ArrayList<>();
+        for (Pending p : queue) {
+            q.add(Map.of("id", p.id(), "nnodes", p.nnodes(), "ntasks", p.ntasks()));
+        }
+        r.respond(Map.of("known", known, "refreshing", refreshing, "nodes", ns, "queue", q));
     }
 
     // ---- the FIFO ----

@@ -111,4 +111,24 @@ class ResourcePartsTest {
         assertNull(again.get(4));
         assertNotNull(again.get(3));
     }
+
+    @Test
+    void theLeadersPictureOfTheTreeSetsEveryRankAndOnlyChangesAreHandedOn() throws Exception {
+        List<String> changes = new java.util.ArrayList<>();
+        Monitor monitor = new Monitor((rank, status) -> changes.add(rank + "=" + status));
+        monitor.apply(picture("0-2", "", "", "3-6")); // before the inventory: kept, applied once it is known
+        assertTrue(changes.isEmpty());
+        Inventory inv = inventory();
+        monitor.inventory(inv);
+        assertEquals(List.of("1=online", "2=online"), changes);
+        changes.clear();
+        monitor.apply(picture("0-4", "", "2", "5-6"));
+        assertEquals(List.of("3=online", "4=online", "2=lost"), changes);
+        assertEquals("offline", inv.effective(5));
+        assertEquals("online", inv.effective(4));
+    }
+
+    private static JsonNode picture(String online, String torpid, String lost, String offline) throws RpcException {
+        return Payloads.tree(Payloads.encode(Map.of("online", online, "torpid", torpid, "lost", lost, "offline", offline)));
+    }
 }

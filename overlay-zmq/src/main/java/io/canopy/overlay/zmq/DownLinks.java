@@ -4,24 +4,33 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.canopy.codec.CodecException;
 import io.canopy.message.Message;
 import io.canopy.message.MessageType;
+import io.canopy.module.Durations;
 import io.canopy.module.Payloads;
 import io.canopy.module.RpcException;
 import io.canopy.overlay.OverlayListener;
 import io.canopy.overlay.PeerStatus;
 import io.canopy.overlay.Topology;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.channels.SelectableChannel;
+import java.nio.channels.SocketChannel;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import org.apache.logging.log4j.Level;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.zeromq.SocketType;
 import org.zeromq.ZContext;
+import org.zeromq.ZEvent;
+import org.zeromq.ZMonitor;
 import org.zeromq.ZMQ;
 
 /**
@@ -34,10 +43,19 @@ import org.zeromq.ZMQ;
 final class DownLinks {
     private static final Logger LOG = LogManager.getLogger(DownLinks.class);
     private static final Set<String> ADMITTING = Set.of("quorum", "run", "cleanup");
+    /**
+     * How much longer than lost_timeout a child may take to be heard from after this broker's
+     * stall: a child that gave up on its stopped parent says hello again only once its new
+     * connection is through (a handshake begun while the parent was stopped is dropped after the
+     * 5 s handshake interval, and the socket reconnects within 2 s) and its hello backoff (at most
+     * 2 s) comes round.
+     */
+    private static final long REJOIN_ALLOWANCE = (Frames.HANDSHAKE_IVL_MS + 2_000L + 2_000L) * 1_000_000L;
+    /** Most messages held for a child that is reconnecting after this broker's stall. */
+    private static final int HOLD_LIMIT = 100_000;
     /** Handshakes that fail before the ZAP handler is asked (which logs its own refusals). */
     private static final int HANDSHAKE_FAILURES = zmq.ZMQ.ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL
             | zmq.ZMQ.ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL;
-    private static final AtomicInteger MONITORS = new AtomicInteger();
 
     /** One admitted child. */
     private static final class Child {
@@ -48,6 +66,10 @@ final class DownLinks {
         long lastHeard;
         long lastSent;
         PeerStatus status = PeerStatus.ONLINE;
+        /** What was sent to it since its connection dropped during this broker's stall (null: nothing held). */
+        List<Message> held;
+        /** Time added to its lost_timeout after this broker's stall, until it is heard from again. */
+        long allowance;
 
         Child(int rank, byte[] identity, boolean readsBatches, long now) {
             this.rank = rank;
@@ -58,15 +80,27 @@ final class DownLinks {
         }
     }
 
+    /** A connection JeroMQ's I/O thread saw close (with its peer's address), or a handshake it refused. */
+    private record ConnectionEvent(String peer, String handshakeFailure) {}
+
     private final OverlaySettings settings;
     private final Frames frames;
     private final OverlayListener listener;
     private final ZMQ.Socket socket;
-    private final ZMQ.Socket monitor;
     private final Map<Integer, Child> byRank = new HashMap<>();
     private final Map<ByteBuffer, Child> byIdentity = new HashMap<>();
     private final Map<Integer, PeerStatus> status = new ConcurrentHashMap<>();
     private final RateLimitedLog rare = new RateLimitedLog(LOG, 30_000_000_000L);
+    /** This process's session, sent in every hello-ok: a child that rejoins the same session owes it its answers. */
+    private final String session = java.util.UUID.randomUUID().toString();
+    /** Until when a failed send means "reconnecting after our stall", not "lost" ({@link #resumed}). */
+    private long graceUntil;
+    private boolean stalled;
+    /** Written by JeroMQ's I/O thread (its event hook): open connections' peers, and what happened to them. */
+    private final Map<SelectableChannel, String> peers = new ConcurrentHashMap<>();
+    private final Queue<ConnectionEvent> connectionEvents = new ConcurrentLinkedQueue<>();
+    /** Overlay thread: peers (address:port) that sent at least one message over a connection still open. */
+    private final Set<String> heardFrom = new HashSet<>();
 
     DownLinks(ZContext ctx, OverlaySettings settings, Frames frames, OverlayListener listener) throws IOException {
         this.settings = settings;
@@ -93,11 +127,8 @@ final class DownLinks {
             throw new IOException("cannot bind " + settings.bindUri() + " for children: " + e.getMessage()
                     + " (is another broker using it? check [bootstrap] bind for this host)", e);
         }
-        String monitorUri = "inproc://canopy-down-monitor-" + MONITORS.incrementAndGet();
-        socket.monitor(monitorUri, HANDSHAKE_FAILURES);
-        monitor = ctx.createSocket(SocketType.PAIR);
-        monitor.setLinger(0);
-        monitor.connect(monitorUri);
+        socket.setEventHook(this::connectionEvent, zmq.ZMQ.ZMQ_EVENT_ACCEPTED | zmq.ZMQ.ZMQ_EVENT_DISCONNECTED
+                | HANDSHAKE_FAILURES);
         for (int c : settings.topology().children()) {
             status.put(c, PeerStatus.OFFLINE);
         }
@@ -108,30 +139,72 @@ final class DownLinks {
         return socket;
     }
 
-    /** Where ZeroMQ reports connections refused during the handshake. */
-    ZMQ.Socket monitor() {
-        return monitor;
-    }
-
-    /** Logs each connection ZeroMQ refused before it could say hello (rate-limited per cause). */
-    void monitorEvents() {
-        ZMQ.Event e;
-        while ((e = ZMQ.Event.recv(monitor, ZMQ.DONTWAIT)) != null) {
-            int code = e.getValue() instanceof Integer i ? i : -1;
-            String why = handshakeFailure(e.getEvent(), code);
-            rare.log(Level.WARN, "handshake-" + code, "overlay: refused a connection on " + e.getAddress() + ": " + why);
-            listener.refused(e.getAddress(), why);
+    /** On JeroMQ's I/O thread: notes each connection's peer, and queues closes and refused handshakes. */
+    private void connectionEvent(ZEvent e) {
+        Object value = e.getValue();
+        switch (e.getEvent()) {
+            case ACCEPTED -> {
+                if (value instanceof SocketChannel ch) {
+                    peers.put(ch, address(ch));
+                }
+            }
+            case DISCONNECTED -> {
+                if (value instanceof SocketChannel ch) {
+                    String peer = peers.remove(ch);
+                    connectionEvents.add(new ConnectionEvent(peer != null ? peer : address(ch), null));
+                }
+            }
+            default -> connectionEvents.add(new ConnectionEvent(null, handshakeFailure(e.getEvent(),
+                    value instanceof Integer i ? i : -1)));
         }
     }
 
-    private static String handshakeFailure(int event, int code) {
+    private static String address(SocketChannel ch) {
+        try {
+            return ch.getRemoteAddress() instanceof InetSocketAddress a
+                    ? a.getAddress().getHostAddress() + ":" + a.getPort() : String.valueOf(ch.getRemoteAddress());
+        } catch (IOException e) {
+            return "an unknown address";
+        }
+    }
+
+    /**
+     * Logs (rate-limited, per peer host) each connection that closed before it sent one message:
+     * garbage, HTTP, a peer without CURVE or with another certificate, a handshake that stalled;
+     * and each handshake ZeroMQ refused. A connection that sent messages is not logged here: its
+     * unreadable messages, if any, were logged as they came.
+     */
+    void monitorEvents() {
+        ConnectionEvent e;
+        while ((e = connectionEvents.poll()) != null) {
+            if (e.handshakeFailure() != null) {
+                rare.log(Level.WARN, "handshake-" + e.handshakeFailure(), "overlay: refused a connection on "
+                        + settings.bindUri() + ": " + e.handshakeFailure());
+                listener.refused("a peer of " + settings.bindUri(), e.handshakeFailure());
+            } else if (!heardFrom.remove(e.peer())) {
+                rare.log(Level.WARN, "silent-" + host(e.peer()), "overlay: a connection from " + e.peer() + " to "
+                        + settings.bindUri() + " closed before it sent a message: not a broker of this instance "
+                        + "(garbage, HTTP, no CURVE or another certificate), or a handshake that stalled");
+                listener.refused(e.peer(), "closed before it sent a message (not a broker of this instance, "
+                        + "or a handshake that stalled)");
+            }
+        }
+    }
+
+    /** The host part of {@code address:port}, so that one noisy host is limited, not every other. */
+    private static String host(String peer) {
+        int colon = peer == null ? -1 : peer.lastIndexOf(':');
+        return colon < 0 ? String.valueOf(peer) : peer.substring(0, colon);
+    }
+
+    private static String handshakeFailure(ZMonitor.Event event, int code) {
         if (code == zmq.ZMQ.ZMQ_PROTOCOL_ERROR_ZMTP_CRYPTOGRAPHIC) {
             return "its CURVE handshake failed: it does not hold the instance certificate (check [bootstrap] curve_cert)";
         }
         if (code == zmq.ZMQ.ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH) {
             return "it does not use CURVE security: it does not hold the instance certificate";
         }
-        if (event == zmq.ZMQ.ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL) {
+        if (event == ZMonitor.Event.HANDSHAKE_FAILED_PROTOCOL) {
             return "ZMTP protocol error 0x" + Integer.toHexString(code) + " during the handshake: not a broker of this instance?";
         }
         return "the handshake failed (error " + code + "): not a ZeroMQ peer, or a broken one";
@@ -153,12 +226,34 @@ final class DownLinks {
         if (c == null) {
             return false;
         }
+        if (c.held != null) {
+            return hold(c, ms);
+        }
         if (!frames.sendAll(socket, c.identity, ms, c.readsBatches)) {
+            if (stalled && System.nanoTime() - graceUntil < 0) {
+                // It gave up on this broker while this broker was stopped, and is saying hello again:
+                // not lost (that is judged from its silence), so what is sent to it waits for its hello.
+                LOG.info("overlay: {} (rank {}) is reconnecting after this broker's stall; what is sent to it waits "
+                        + "for its hello (lost after {} without one)", settings.topology().host(rank), rank,
+                        Durations.format(settings.lost().plusNanos(REJOIN_ALLOWANCE)));
+                c.held = new ArrayList<>();
+                return hold(c, ms);
+            }
             mark(c, PeerStatus.LOST, "its connection dropped without a goodbye");
             forget(c);
             return false;
         }
         c.lastSent = System.nanoTime();
+        return true;
+    }
+
+    private boolean hold(Child c, List<Message> ms) {
+        c.held.addAll(ms);
+        if (c.held.size() > HOLD_LIMIT) {
+            mark(c, PeerStatus.LOST, "its connection dropped and " + HOLD_LIMIT + " messages waited for it");
+            forget(c);
+            return false;
+        }
         return true;
     }
 
@@ -183,7 +278,7 @@ final class DownLinks {
         long keepalive = settings.keepalive().toNanos();
         for (Child c : List.copyOf(byRank.values())) {
             long silent = now - c.lastHeard;
-            if (silent >= settings.lost().toNanos()) {
+            if (silent >= settings.lost().toNanos() + c.allowance) {
                 mark(c, PeerStatus.LOST, "no heartbeat for " + settings.lost().toSeconds() + "s");
                 forget(c);
                 continue;
@@ -191,9 +286,19 @@ final class DownLinks {
             if (silent >= settings.torpid().toNanos() && c.status == PeerStatus.ONLINE) {
                 mark(c, PeerStatus.TORPID, "no heartbeat for " + settings.torpid().toSeconds() + "s");
             }
-            if (now - c.lastSent >= keepalive) {
+            if (c.held == null && now - c.lastSent >= keepalive) {
                 send(c.rank, Frames.control(Control.HEARTBEAT, Map.of("state", listener.stateForHello())));
             }
+        }
+    }
+
+    /** This broker ran again after a stall: each child's silence is counted from {@code now}. */
+    void resumed(long now) {
+        stalled = true;
+        graceUntil = now + settings.lost().toNanos() + REJOIN_ALLOWANCE;
+        for (Child c : byRank.values()) {
+            c.lastHeard = Math.max(c.lastHeard, now);
+            c.allowance = REJOIN_ALLOWANCE;
         }
     }
 
@@ -202,18 +307,23 @@ final class DownLinks {
         for (Child c : byRank.values()) {
             next = Math.min(next, c.lastSent + settings.keepalive().toNanos());
             next = Math.min(next, c.lastHeard + (c.status == PeerStatus.ONLINE
-                    ? settings.torpid().toNanos() : settings.lost().toNanos()));
+                    ? settings.torpid().toNanos() : settings.lost().toNanos() + c.allowance));
         }
         return next;
     }
 
     /** Reads everything the children sent. */
     void receive() {
-        List<byte[]> parts;
-        while ((parts = Frames.receive(socket)) != null) {
+        Frames.Received in;
+        while ((in = Frames.receive(socket)) != null) {
+            List<byte[]> parts = in.parts();
+            String from = in.peer() == null ? "an unknown address" : in.peer();
+            if (in.peer() != null) {
+                heardFrom.add(in.peer());
+            }
             if (parts.size() != 2) {
-                rare.log(Level.WARN, "frames", "overlay: dropped a message of " + parts.size()
-                        + " frames (expected identity and message)");
+                rare.log(Level.WARN, "frames-" + from, "overlay: dropped a message of " + parts.size()
+                        + " frames from " + from + " (expected identity and message)");
                 continue;
             }
             byte[] identity = parts.get(0);
@@ -221,8 +331,8 @@ final class DownLinks {
             try {
                 ms = frames.decodeAll(parts.get(1));
             } catch (CodecException e) {
-                rare.log(Level.WARN, "decode", "overlay: dropped an unreadable message from peer "
-                        + printable(identity) + ": " + e.getMessage());
+                rare.log(Level.WARN, "decode-" + from, "overlay: dropped an unreadable message from peer "
+                        + printable(identity) + " at " + from + ": " + e.getMessage());
                 continue;
             }
             for (Message m : ms) {
@@ -231,8 +341,8 @@ final class DownLinks {
                         break; // one rejoin answers a whole batch from a peer that was not admitted
                     }
                 } catch (RpcException e) {
-                    rare.log(Level.WARN, "payload", "overlay: dropped a control message with a bad body from "
-                            + printable(identity) + ": " + e.getMessage());
+                    rare.log(Level.WARN, "payload-" + from, "overlay: dropped a control message with a bad body from "
+                            + printable(identity) + " at " + from + ": " + e.getMessage());
                 }
             }
         }
@@ -240,7 +350,6 @@ final class DownLinks {
 
     void close() {
         socket.close();
-        monitor.close();
     }
 
     /** Handles one message from {@code identity}; false when that peer is not admitted (it was asked to rejoin). */
@@ -257,6 +366,7 @@ final class DownLinks {
             return false;
         }
         c.lastHeard = now;
+        c.allowance = 0;
         if (c.status == PeerStatus.TORPID) {
             mark(c, PeerStatus.ONLINE, "heard from again");
         }
@@ -309,9 +419,22 @@ final class DownLinks {
             byIdentity.put(ByteBuffer.wrap(identity), c);
             c.status = PeerStatus.OFFLINE;
             mark(c, PeerStatus.ONLINE, null);
+        } else {
+            old.lastHeard = now; // the same child saying hello again (it lost us for a while): a sign of life
+            old.allowance = 0;
+            if (old.status == PeerStatus.TORPID) {
+                mark(old, PeerStatus.ONLINE, "heard from again");
+            }
         }
         frames.send(socket, identity, Frames.control(Control.HELLO_OK,
-                Map.of("state", listener.stateForHello(), "rank", t.rank(), "batch", true)));
+                Map.of("state", listener.stateForHello(), "rank", t.rank(), "batch", true, "session", session)));
+        Child c = byRank.get(rank);
+        if (c != null && c.held != null) {
+            List<Message> waited = c.held;
+            c.held = null;
+            LOG.info("overlay: {} (rank {}) is back; sending the {} message(s) that waited for it", host, rank, waited.size());
+            sendAll(rank, waited);
+        }
     }
 
     private void mark(Child c, PeerStatus s, String why) {

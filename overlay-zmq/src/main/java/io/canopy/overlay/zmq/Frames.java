@@ -57,21 +57,31 @@ final class Frames {
     static final int HANDSHAKE_IVL_MS = 5_000;
 
     /** All frames of the next message, or null when none is waiting. */
-    static List<byte[]> receive(ZMQ.Socket socket) {
-        byte[] first = socket.recv(ZMQ.DONTWAIT);
+    static Received receive(ZMQ.Socket socket) {
+        zmq.Msg first = socket.base().recv(ZMQ.DONTWAIT);
         if (first == null) {
             return null;
         }
+        String peer = peer(first);
         List<byte[]> parts = new ArrayList<>(3);
-        parts.add(first);
+        parts.add(first.data());
         while (socket.hasReceiveMore() && parts.size() < 16) {
-            parts.add(socket.recv(0));
+            zmq.Msg next = socket.base().recv(0);
+            peer = peer != null ? peer : peer(next);
+            parts.add(next == null ? null : next.data());
         }
         while (socket.hasReceiveMore()) {
             socket.recv(0); // drain an absurdly long message; it is refused below
             parts.add(null);
         }
-        return parts;
+        return new Received(parts, peer);
+    }
+
+    /** A ZeroMQ message's frames and the address ({@code ip:port}) of the peer that sent it, if known. */
+    record Received(List<byte[]> parts, String peer) {}
+
+    private static String peer(zmq.Msg m) {
+        return m == null || m.getMetadata() == null ? null : m.getMetadata().get(zmq.io.Metadata.PEER_ADDRESS);
     }
 
     /** The message in {@code frame}. */

@@ -30,6 +30,8 @@ final class UpLink {
     private static final long MIN_BACKOFF = 100_000_000L;
     private static final long MAX_BACKOFF = 2_000_000_000L;
     private static final AtomicInteger MONITORS = new AtomicInteger();
+    /** How long closing the socket may wait for a goodbye to leave. */
+    private static final int GOODBYE_LINGER_MS = 2000;
 
     private enum State { IDLE, HELLO, UP }
 
@@ -108,6 +110,11 @@ final class UpLink {
         }
     }
 
+    /** This broker ran again after a stall: the parent's silence is counted from {@code now}. */
+    void resumed(long now) {
+        lastHeard = Math.max(lastHeard, now);
+    }
+
     /** Nanoseconds until {@link #tick} has something to do. */
     long nextDeadline(long now) {
         if (state == State.UP) {
@@ -118,8 +125,9 @@ final class UpLink {
 
     /** Reads everything the parent sent. */
     void receive() {
-        List<byte[]> parts;
-        while (socket != null && (parts = Frames.receive(socket)) != null) {
+        Frames.Received in;
+        while (socket != null && (in = Frames.receive(socket)) != null) {
+            List<byte[]> parts = in.parts();
             if (parts.size() != 1) {
                 rare.log(Level.WARN, "frames", "overlay: dropped a message of " + parts.size()
                         + " frames from the parent (expected 1)");
@@ -157,6 +165,9 @@ final class UpLink {
     void goodbye() {
         if (state == State.UP) {
             send(Frames.control(Control.GOODBYE, Map.of()));
+            // The socket closes right after: give ZeroMQ time to deliver it (5 ms was too little on a
+            // busy machine, and a parent that never got the goodbye took this broker for lost).
+            socket.setLinger(GOODBYE_LINGER_MS);
         }
     }
 
@@ -184,7 +195,8 @@ final class UpLink {
                     lastSent = now;
                     rare.reset("refused");
                     LOG.info("overlay: joined parent {} (rank {})", parentHost(), settings.topology().parent());
-                    listener.parentUp(body.path("state").asText("unknown"));
+                    String session = body.path("session").asText("");
+                    listener.parentUp(body.path("state").asText("unknown"), session.isEmpty() ? null : session);
                 }
             }
             case Control.HELLO_REFUSED -> {

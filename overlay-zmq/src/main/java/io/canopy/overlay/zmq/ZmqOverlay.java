@@ -2,6 +2,7 @@ package io.canopy.overlay.zmq;
 
 import io.canopy.codec.MessageCodec;
 import io.canopy.message.Message;
+import io.canopy.module.Durations;
 import io.canopy.overlay.Overlay;
 import io.canopy.overlay.OverlayListener;
 import io.canopy.overlay.PeerStatus;
@@ -15,6 +16,7 @@ import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.logging.log4j.Level;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.zeromq.ZContext;
@@ -32,6 +34,8 @@ public final class ZmqOverlay implements Overlay {
     private static final Logger LOG = LogManager.getLogger(ZmqOverlay.class);
     /** Most queued items taken per wake-up, so that a flood of sends never starves the sockets' reads. */
     private static final int MAX_DRAIN = 4096;
+    /** Longest wait in the poller: the thread runs at least this often unless the process is stopped. */
+    private static final long MAX_WAIT_NANOS = 100_000_000L;
 
     /** Something the overlay thread is asked to do, in the order asked. */
     private sealed interface Work permits ToParent, ToChild, Task {}
@@ -64,6 +68,10 @@ public final class ZmqOverlay implements Overlay {
     private UpLink up;
     private DownLinks down;
     private ZapHandler zap;
+    /** Overlay thread only: when the last round ended, and how long the poller was then asked to wait. */
+    private long lastTick;
+    private long plannedWait;
+    private final RateLimitedLog rare = new RateLimitedLog(LOG, 30_000_000_000L);
 
     public ZmqOverlay(OverlaySettings settings, int maxFrameSize) {
         this.settings = settings;
@@ -210,7 +218,6 @@ public final class ZmqOverlay implements Overlay {
                     // Registered only to wake the loop; serviceOnce reads every socket each time.
                     if (down != null) {
                         poller.register(down.socket(), ZMQ.Poller.POLLIN);
-                        poller.register(down.monitor(), ZMQ.Poller.POLLIN);
                     }
                     if (up != null && up.socket() != null) {
                         poller.register(up.socket(), ZMQ.Poller.POLLIN);
@@ -222,7 +229,7 @@ public final class ZmqOverlay implements Overlay {
                     pollerDirty = false;
                 }
                 long now = System.nanoTime();
-                long deadline = now + 100_000_000L;
+                long deadline = now + MAX_WAIT_NANOS;
                 if (up != null) {
                     deadline = Math.min(deadline, up.nextDeadline(now));
                 }
@@ -230,6 +237,7 @@ public final class ZmqOverlay implements Overlay {
                     deadline = Math.min(deadline, down.nextDeadline(now));
                 }
                 long waitMs = workLeft ? 0 : Math.max(0, (deadline - now) / 1_000_000L);
+                plannedWait = waitMs * 1_000_000L;
                 poller.poll(waitMs);
                 try {
                     serviceOnce(drain);
@@ -255,6 +263,10 @@ public final class ZmqOverlay implements Overlay {
     }
 
     private void serviceOnce(ByteBuffer drain) {
+        long start = System.nanoTime();
+        if (lastTick != 0) {
+            noticeStall(start - lastTick - plannedWait, start); // before any send: a send may find a child gone
+        }
         try {
             drain.clear();
             wakePending.set(false);
@@ -286,6 +298,8 @@ public final class ZmqOverlay implements Overlay {
             LOG.debug("overlay wake-up pipe: {}", e.toString());
         }
         long now = System.nanoTime();
+        noticeStall(now - start, now); // stopped while it worked
+        lastTick = now;
         if (up != null) {
             up.tick(now);
         }
@@ -293,6 +307,28 @@ public final class ZmqOverlay implements Overlay {
             down.tick(now);
         }
         listener.endOfRound();
+    }
+
+    /**
+     * Silence is measured on this thread's clock, which jumps when the thread itself did not run:
+     * a broker stopped (SIGSTOP) or starved of CPU for longer than {@code lost_timeout} would find
+     * every neighbour "silent" the moment it resumes, before it has read what they sent meanwhile,
+     * and condemn healthy children. So when the thread ran much later than it planned to, the
+     * neighbours are given a fresh {@code lost_timeout} to be heard from, counted from now.
+     */
+    private void noticeStall(long late, long now) {
+        if (late <= Math.min(settings.torpid().toNanos() / 2, 1_000_000_000L)) {
+            return;
+        }
+        rare.log(Level.WARN, "stall", String.format("overlay: this broker did not run for %.1fs (it was stopped, "
+                + "or starved of CPU); its neighbours get a fresh lost_timeout (%s) to be heard from before any is "
+                + "declared lost", late / 1e9, Durations.format(settings.lost())));
+        if (up != null) {
+            up.resumed(now);
+        }
+        if (down != null) {
+            down.resumed(now);
+        }
     }
 
     /**

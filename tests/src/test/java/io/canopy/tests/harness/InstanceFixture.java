@@ -50,8 +50,17 @@ public final class InstanceFixture implements AutoCloseable {
      * {@code [job-exec]} or {@code [resource]}) added to the instance's system.toml.
      */
     public static InstanceFixture start(int size, int fanout, Path rundir, Duration lost, String toml) throws IOException {
+        return start(size, fanout, rundir, Duration.ofSeconds(1), lost, toml);
+    }
+
+    /**
+     * As {@link #start(int, int, Path, Duration, String)}, with a broker silent for {@code torpid}
+     * taken for torpid (no new work goes there) instead of after 1 s.
+     */
+    public static InstanceFixture start(int size, int fanout, Path rundir, Duration torpid, Duration lost, String toml)
+            throws IOException {
         TestInstance.Options o = TestInstance.Options.of(size).fanout(fanout).rundir(rundir).timeout(PATIENCE)
-                .heartbeats(Duration.ofMillis(200), Duration.ofSeconds(1), lost).extraToml(toml);
+                .heartbeats(Duration.ofMillis(200), torpid, lost).extraToml(toml);
         return new InstanceFixture(TestInstance.start(o), o);
     }
 
@@ -106,6 +115,11 @@ public final class InstanceFixture implements AutoCloseable {
     /** An in-process client of broker {@code rank}, for set-up and clean-up the test is not about. */
     public CanopyClient connect(int rank) throws IOException {
         return CanopyClient.connect(instance.socket(rank));
+    }
+
+    /** Broker {@code rank}'s local socket, for in-process clients ({@link Rpc}, {@link EventRecorder}). */
+    public Path socket(int rank) {
+        return instance.socket(rank);
     }
 
     public Process process(int rank) {

@@ -242,6 +242,28 @@ class JobsTest {
                 "only the job that could not start was recorded (as an exception)");
     }
 
+    @Test
+    void countsOutOfRangeAreRefusedAtTheCliAndAtTheServiceAndChangeNothing() {
+        int before = ok(owner, "jobs", "-a", "--json").json().path("jobs").size();
+
+        for (String[] args : List.of(new String[] {"-n", "-1"}, new String[] {"-N", "-3"}, new String[] {"-n", "0"})) {
+            Result r = owner.run("submit", args[0], args[1], "true");
+            assertEquals(2, r.exitCode(), () -> String.join(" ", args) + ": " + r);
+            assertTrue(r.stderr().contains("must be 1 or more, not " + args[1]), r::toString);
+        }
+        for (String ntasks : List.of("2147483648", "4294967297", "-5", "1.5")) {
+            // straight to the service: a MessagePack uint32 of 2^31 used to wrap round and run as one task
+            Result r = owner.run("rpc", "job-manager.submit",
+                    "{\"command\":[\"true\"],\"cwd\":\"/tmp\",\"ntasks\":" + ntasks + "}");
+            assertEquals(1, r.exitCode(), () -> ntasks + ": " + r);
+            assertTrue(r.stderr().contains("ntasks must be a whole number from 0 (the default) to 100000, not " + ntasks),
+                    r::toString);
+        }
+        Result nodes = owner.run("rpc", "job-manager.submit", "{\"command\":[\"true\"],\"cwd\":\"/tmp\",\"nnodes\":2147483648}");
+        assertTrue(nodes.stderr().contains("nnodes must be a whole number"), nodes::toString);
+        assertEquals(before, ok(owner, "jobs", "-a", "--json").json().path("jobs").size(), "nothing was recorded");
+    }
+
     private static JsonNode nodeDrain(int rank) {
         for (JsonNode n : ok(owner, "resource", "status", "--json").json().path("nodes")) {
             if (n.path("rank").asInt() == rank) {

@@ -245,6 +245,36 @@ class SecurityTest {
     }
 
     @Test
+    void badInputOnTheOverlayPortIsLoggedWithThePeersAddress() throws Exception {
+        URI bind = URI.create(toml.hosts().get(0).bind());
+        InetSocketAddress port = new InetSocketAddress(bind.getHost(), bind.getPort());
+        sendFrom("127.0.0.21", port, "\u0001\u0002 no ZMTP here\r\n".getBytes());
+        sendFrom("127.0.0.22", port, "GET / HTTP/1.1\r\nHost: test0\r\n\r\n".getBytes());
+        sendFrom("127.0.0.23", port, concat(greeting("NULL"), new byte[] {4, 26, 5, 'R', 'E', 'A', 'D', 'Y'})); // no CURVE
+        CurveCertificate keys = CurveCertificate.load(cert);
+        try (ZContext ctx = new ZContext()) {
+            // a peer with the instance's keys whose batch frame announces more than it holds
+            ZMQ.Socket insider = ctx.createSocket(SocketType.DEALER);
+            insider.setLinger(1000);
+            insider.setCurveServerKey(ZMQ.Curve.z85Decode(keys.publicKey()));
+            insider.setCurvePublicKey(ZMQ.Curve.z85Decode(keys.publicKey()));
+            insider.setCurveSecretKey(ZMQ.Curve.z85Decode(keys.secretKey()));
+            insider.setIdentity("bad-batch-4719".getBytes());
+            insider.connect(toml.hosts().get(0).connect());
+            insider.send(new byte[] {(byte) 0xcb, 0, 0, 0, 0x40, 1, 2, 3});
+            await("each bad peer is logged with its address").atMost(WAIT).pollInterval(Duration.ofMillis(500))
+                    .until(() -> {
+                        String log = dmesg(ranks[0]);
+                        return List.of("127.0.0.21", "127.0.0.22", "127.0.0.23").stream().allMatch(a ->
+                                log.contains("overlay: a connection from " + a + ":"))
+                                && log.contains("dropped an unreadable message from peer bad-batch-4719 at 127.0.0.1:");
+                    });
+        }
+        assertTrue(dmesg(ranks[0]).contains("closed before it sent a message: not a broker of this instance"));
+        assertTreeWhole();
+    }
+
+    @Test
     void aRealLibzmqPeerSendingGarbageNeitherCrashesNorStallsTheBroker() throws Exception {
         String python = pythonWithZmq();
         assumeTrue(python != null, "skipped: no python3 with the zmq module (Debian: apt-get install python3-zmq; "
@@ -341,6 +371,21 @@ class SecurityTest {
         System.arraycopy(a, 0, out, 0, a.length);
         System.arraycopy(b, 0, out, a.length, b.length);
         return out;
+    }
+
+    /** Sends {@code bytes} from the local address {@code from} (a loopback address of its own), then hangs up. */
+    private static void sendFrom(String from, InetSocketAddress port, byte[] bytes) throws IOException {
+        try (Socket s = new Socket()) {
+            s.bind(new InetSocketAddress(from, 0));
+            s.connect(port, 5_000);
+            s.setSoTimeout(1_000);
+            try {
+                s.getOutputStream().write(bytes);
+                s.getInputStream().read(new byte[64]);
+            } catch (IOException e) {
+                // the broker may well hang up on us
+            }
+        }
     }
 
     private static void sendAndClose(InetSocketAddress port, byte[] bytes) throws IOException {

@@ -16,10 +16,10 @@ import picocli.CommandLine.Parameters;
  */
 public final class JobSpecOptions {
     @Option(names = {"-N", "--nodes"}, paramLabel = "NODES", description = "Nodes to spread the tasks over (default: as few as fit).")
-    int nodes;
+    Integer nodes;
 
     @Option(names = {"-n", "--ntasks"}, paramLabel = "TASKS", description = "Tasks, one core each (default: one per node, or 1).")
-    int tasks;
+    Integer tasks;
 
     @Option(names = "--output", paramLabel = "FILE", description = "Append the tasks' standard output to FILE (on each node).")
     Path output;
@@ -33,7 +33,11 @@ public final class JobSpecOptions {
     @Parameters(index = "0..*", arity = "0..*", paramLabel = "COMMAND", description = "The command and its arguments.")
     List<String> command;
 
-    /** The submit body; {@code cwd} and {@code env} are the caller's, {@code key} fresh. */
+    /**
+     * The submit body; {@code cwd} and {@code env} are the caller's, {@code key} fresh.
+     *
+     * @throws IllegalArgumentException (a usage error) for a count below 1
+     */
     Map<String, Object> body(Path cwd, Map<String, String> env) {
         if (command == null || command.isEmpty()) {
             throw new IllegalArgumentException("give the COMMAND to run");
@@ -41,12 +45,25 @@ public final class JobSpecOptions {
         return body(cwd, env, command);
     }
 
-    /** The submit body of {@code cmd} with these options. */
+    /**
+     * The submit body of {@code cmd} with these options.
+     *
+     * @throws IllegalArgumentException (a usage error) for a count below 1
+     */
     Map<String, Object> body(Path cwd, Map<String, String> env, List<String> cmd) {
+        if (nodes != null && nodes < 1) {
+            throw new IllegalArgumentException("-N/--nodes must be 1 or more, not " + nodes
+                    + " (leave it out to use as few nodes as fit)");
+        }
+        if (tasks != null && tasks < 1) {
+            throw new IllegalArgumentException("-n/--ntasks must be 1 or more, not " + tasks
+                    + " (leave it out for one task per node)");
+        }
+        int n = nodes == null ? 0 : nodes;
         Map<String, Object> b = new LinkedHashMap<>();
         b.put("command", cmd);
-        b.put("nnodes", Math.max(0, nodes));
-        b.put("ntasks", tasks > 0 ? tasks : Math.max(1, nodes));
+        b.put("nnodes", n);
+        b.put("ntasks", tasks != null ? tasks : Math.max(1, n));
         b.put("cwd", cwd.toAbsolutePath().normalize().toString());
         b.put("env", new TreeMap<>(env));
         b.put("output", output == null ? null : cwd.resolve(output).toAbsolutePath().normalize().toString());

@@ -39,6 +39,9 @@ public final class PingCommand implements Callable<Integer> {
             description = "Pause between pings, e.g. 1s (default: none).")
     String interval;
 
+    /** Padding that leaves room for the rest of a ping within the default maximum frame (64 MiB). */
+    private static final int MAX_PAD = 64 * 1024 * 1024 - 4096;
+
     @Option(names = {"-p", "--pad"}, defaultValue = "0", description = "Bytes of padding in each ping.")
     int pad;
 
@@ -49,6 +52,9 @@ public final class PingCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (count < 1) {
             throw new IllegalArgumentException("--count must be at least 1");
+        }
+        if (pad < 0 || pad > MAX_PAD) {
+            throw new IllegalArgumentException("--pad must be from 0 to " + MAX_PAD + " bytes, not " + pad);
         }
         int nodeid = RankOption.parse(rank);
         Duration pause = Durations.parse("--interval", interval);
