@@ -335,9 +335,10 @@ public final class JobExecModule implements BrokerModule {
             return;
         }
         // drained before the release, so that the scheduler never gives the node new work first;
-        // "update": a node drained already keeps its drain (and the operator's reason)
+        // "update": a node drained by a failing epilog already keeps that drain; source "epilog": an
+        // administrator's drain stays beside it
         ctx.rpc(0, "resource.drain", Map.of("targets", Integer.toString(ctx.rank()), "reason", o.note(),
-                "mode", "update"))
+                "mode", "update", "source", "epilog"))
                 .whenComplete((r, err) -> {
                     if (err != null) {
                         ctx.log().error("job-exec: cannot drain {} after its epilog failed: {}", ctx.hostname(), err.getMessage());

@@ -23,10 +23,15 @@ import java.util.TreeSet;
  *
  * <p>Topics:
  * <ul>
- *   <li>{@code resource.status} (user): every rank with its state and drain record.
- *   <li>{@code resource.drain} (owner): {@code {"targets":"0-3", "reason":"...", "mode":"fail"}}; the
- *       modes are {@link DrainMode}'s ({@code fail} unless given: an already drained node is an error).
- *   <li>{@code resource.undrain} (owner): {@code {"targets":"node[1-2]", "reason":"..."}}.
+ *   <li>{@code resource.status} (user): every rank with its state, its drains (each with its
+ *       {@link DrainSource}) and the jobs that keep a draining node ({@link NodeStatus}).
+ *   <li>{@code resource.drain} (owner): {@code {"targets":"0-3", "reason":"...", "mode":"fail",
+ *       "source":"admin"}}; the modes are {@link DrainMode}'s ({@code fail} unless given: a node
+ *       already drained by the same source is an error); the previous release's body is read too
+ *       ({@link DrainRequest}).
+ *   <li>{@code resource.undrain} (owner): {@code {"targets":"node[1-2]", "reason":"...", "source":"epilog"}};
+ *       without {@code source} every drain of the targets goes; answers {@code stillDrained}, the
+ *       targets another source still holds.
  *   <li>{@code resource.eventlog} (user): {@code {"targets":"node5", "limit":100}}: the eventlog
  *       ({@link ResLog}): drains and undrains with who and why, nodes lost and restored.
  * </ul>
@@ -146,12 +151,13 @@ public final class ResourceModule implements BrokerModule {
         } else if (status.equals("online") && previous.equals("lost")) {
             journal("restored", List.of(rank), Map.of("reason", why == null ? "online again" : why));
         }
-        if (status.equals("lost") && drainOnLost && drains.get(rank) == null && !excluded.contains(rank)) {
+        if (status.equals("lost") && drainOnLost && drains.get(rank, DrainSource.LOST) == null && !excluded.contains(rank)) {
             String owner = UserNames.of(ctx.ownerUid());
-            drainer.drain(List.of(rank), new Drain("lost", ctx.ownerUid(), owner, now()), DrainMode.UPDATE, inventory,
-                    c -> stageDrain(c, ctx.ownerUid(), "lost", DrainMode.UPDATE, "drain_on_lost"));
+            drainer.drain(List.of(rank), new Drain("lost", ctx.ownerUid(), owner, now(), DrainSource.LOST.wire()),
+                    DrainMode.UPDATE, inventory, c -> stageDrain(c, ctx.ownerUid(), "lost", DrainMode.UPDATE, "drain_on_lost",
+                            DrainSource.LOST));
             ctx.log().warn("resource: drained {} (rank {}): lost", inventory.host(rank), rank);
-            ctx.publish("resource.drain", Map.of("ranks", List.of(rank), "reason", "lost"));
+            ctx.publish("resource.drain", Map.of("ranks", List.of(rank), "reason", "lost", "source", "lost"));
         }
     }
 
@@ -166,15 +172,16 @@ public final class ResourceModule implements BrokerModule {
     }
 
     /** Stages the eventlog entry of a drain, to be committed with it. */
-    private Runnable stageDrain(Drains.Change c, int userid, String reason, DrainMode mode, String by) {
+    private Runnable stageDrain(Drains.Change c, int userid, String reason, DrainMode mode, String by,
+            DrainSource source) {
         Map<String, Object> context = new LinkedHashMap<>();
         context.put("user", UserNames.of(userid));
         context.put("userid", userid);
         context.put("reason", reason);
+        context.put("source", source.wire());
         context.put("mode", mode.wire());
         context.put("by", by);
-        List<String> replaced = c.before().values().stream().filter(java.util.Objects::nonNull).map(Drain::reason)
-                .distinct().toList();
+        List<String> replaced = c.reasonsBefore();
         if (!replaced.isEmpty()) {
             context.put("replaced", String.join("; ", replaced));
         }
@@ -183,15 +190,20 @@ public final class ResourceModule implements BrokerModule {
     }
 
     /** Stages the eventlog entry of an undrain, to be committed with it. */
-    private Runnable stageUndrain(Drains.Change c, int userid, String reason, String by) {
+    private Runnable stageUndrain(Drains.Change c, int userid, String reason, String by, DrainSource source) {
         Map<String, Object> context = new LinkedHashMap<>();
-        context.put("user", by.equals("config") ? null : UserNames.of(userid));
-        context.put("userid", by.equals("config") ? null : userid);
+        boolean person = by.equals("command");
+        context.put("user", person ? UserNames.of(userid) : null);
+        context.put("userid", person ? userid : null);
         context.put("reason", reason == null || reason.isEmpty() ? null : reason);
+        context.put("source", source == null ? String.join(",", c.before().values().stream().flatMap(List::stream)
+                .map(Drain::source).distinct().toList()) : source.wire());
         context.put("by", by);
-        List<String> was = c.before().values().stream().filter(java.util.Objects::nonNull).map(Drain::reason)
-                .distinct().toList();
-        context.put("was", String.join("; ", was));
+        context.put("was", String.join("; ", c.reasonsBefore()));
+        List<Integer> still = c.ranks().stream().filter(drains::isDrained).toList();
+        if (!still.isEmpty()) {
+            context.put("still_drained", Nodes.hosts(still, inventory));
+        }
         ResLog.Entry e = reslog.stage("undrain", c.ranks(), inventory, context);
         return () -> reslog.unstage(e);
     }
@@ -216,53 +228,22 @@ public final class ResourceModule implements BrokerModule {
                     ctx.log().warn("resource: unreadable sched.busy answer: {}", e.getMessage());
                 }
             }
-            req.respond(Map.of("nodes", nodes(busy)));
+            req.respond(Map.of("nodes", NodeStatus.nodes(inventory, excluded, drains, busy, null)));
         });
     }
 
-    private List<Map<String, Object>> nodes(JsonNode busy) {
-        Inventory inv = inventory;
-        List<Map<String, Object>> nodes = new ArrayList<>();
-        for (int r = 0; r < inv.size(); r++) {
-            Map<String, Object> n = new LinkedHashMap<>();
-            n.put("rank", r);
-            n.put("host", inv.host(r));
-            n.put("state", inv.effective(r));
-            n.put("since", inv.since(r) / 1000.0);
-            n.put("excluded", excluded.contains(r));
-            JsonNode jobs = busy == null ? null : busy.get(Integer.toString(r));
-            n.put("jobs", jobs == null ? 0 : jobs.size());
-            Drain d = drains.get(r);
-            if (d == null) {
-                n.put("drain", null);
-            } else {
-                Map<String, Object> dm = new LinkedHashMap<>();
-                dm.put("reason", d.reason());
-                dm.put("user", d.user());
-                dm.put("userid", d.userid());
-                dm.put("time", d.time());
-                dm.put("state", jobs != null && jobs.size() > 0 ? "draining" : "drained");
-                n.put("drain", dm);
-            }
-            nodes.add(n);
-        }
-        return nodes;
-    }
-
     private void drain(Request req) throws RpcException {
-        JsonNode b = req.payloadTree();
+        DrainRequest dr = DrainRequest.drain(req.payloadTree());
         Inventory inv = inventory();
-        TreeSet<Integer> ranks = Targets.resolve(b.path("targets").asText(""), inv);
-        String reason = b.path("reason").asText("");
-        DrainMode mode = DrainMode.parse(b.path("mode").asText(""));
-        Drain record = new Drain(reason, req.userid(), UserNames.of(req.userid()), now());
-        Drains.Change change = drainer.drain(ranks, record, mode, inv,
-                c -> stageDrain(c, req.userid(), reason, mode, "command"));
+        TreeSet<Integer> ranks = Targets.resolve(dr.targets(), inv);
+        Drain record = new Drain(dr.reason(), req.userid(), UserNames.of(req.userid()), now(), dr.source().wire());
+        Drains.Change change = drainer.drain(ranks, record, dr.mode(), inv,
+                c -> stageDrain(c, req.userid(), dr.reason(), dr.mode(), "command", dr.source()));
         List<Integer> changed = change.ranks();
         if (!changed.isEmpty()) {
-            ctx.log().info("resource: drained {} for uid {} ({}): {}", Nodes.describe(changed, inv), req.userid(),
-                    mode.wire(), reason.isEmpty() ? "no reason given" : reason);
-            ctx.publish("resource.drain", Map.of("ranks", changed, "reason", reason));
+            ctx.log().info("resource: drained {} for uid {} ({}, {}): {}", Nodes.describe(changed, inv), req.userid(),
+                    dr.source().wire(), dr.mode().wire(), dr.reason().isEmpty() ? "no reason given" : dr.reason());
+            ctx.publish("resource.drain", Map.of("ranks", changed, "reason", dr.reason(), "source", dr.source().wire()));
         }
         List<Integer> kept = new ArrayList<>(ranks);
         kept.removeAll(changed);
@@ -271,19 +252,41 @@ public final class ResourceModule implements BrokerModule {
 
     private void undrain(Request req) throws RpcException {
         Inventory inv = inventory();
-        JsonNode b = req.payloadTree();
-        TreeSet<Integer> ranks = Targets.resolve(b.path("targets").asText(""), inv);
-        String reason = b.path("reason").asText("");
-        drainer.undrain(ranks, inv, c -> stageUndrain(c, req.userid(), reason, "command"));
-        ctx.log().info("resource: undrained {} for uid {}", Nodes.describe(ranks, inv), req.userid());
-        ctx.publish("resource.undrain", Map.of("ranks", List.copyOf(ranks)));
-        req.respond(Map.of("undrained", List.copyOf(ranks)));
+        DrainRequest dr = DrainRequest.undrain(req.payloadTree());
+        TreeSet<Integer> ranks = Targets.resolve(dr.targets(), inv);
+        drainer.undrain(ranks, dr.source(), inv, c -> stageUndrain(c, req.userid(), dr.reason(), "command", dr.source()));
+        List<Integer> free = ranks.stream().filter(r -> !drains.isDrained(r)).toList();
+        List<Integer> still = ranks.stream().filter(drains::isDrained).toList();
+        ctx.log().info("resource: undrained {} for uid {}{}", Nodes.describe(ranks, inv), req.userid(),
+                dr.source() == null ? "" : " (" + dr.source().wire() + " only)");
+        if (!free.isEmpty()) {
+            ctx.publish("resource.undrain", Map.of("ranks", free));
+        }
+        req.respond(Map.of("undrained", List.copyOf(ranks), "stillDrained", still));
+    }
+
+    /**
+     * An automatic undrain: {@code source}'s drain of {@code ranks} goes, nothing else (an
+     * administrator's drain stays); the eventlog says why ({@code by}).
+     */
+    void release(List<Integer> ranks, DrainSource source, String reason, String by) throws RpcException {
+        Drains.Change c = drainer.release(ranks, source, ch -> stageUndrain(ch, ctx.ownerUid(), reason, by, source));
+        if (c.ranks().isEmpty()) {
+            return;
+        }
+        List<Integer> free = c.ranks().stream().filter(r -> !drains.isDrained(r)).toList();
+        List<Integer> still = c.ranks().stream().filter(drains::isDrained).toList();
+        ctx.log().info("resource: {} drain of {} cleared ({}){}", source.wire(), Nodes.describe(c.ranks(), inventory), reason,
+                still.isEmpty() ? "" : "; " + Nodes.describe(still, inventory) + " stay(s) drained by another source");
+        if (!free.isEmpty()) {
+            ctx.publish("resource.undrain", Map.of("ranks", free));
+        }
     }
 
     /** Drops the drains of excluded nodes (exclude changed since they were drained). */
     private void undrainExcluded() throws RpcException {
         Drains.Change dropped = drainer.undrainExcluded(c -> stageUndrain(c, ctx.ownerUid(),
-                "excluded by [resource] exclude", "config"));
+                "excluded by [resource] exclude", "config", null));
         if (!dropped.ranks().isEmpty()) {
             ctx.log().warn("resource: undrained {}: excluded by [resource] exclude now", Nodes.describe(dropped.ranks(),
                     inventory));
