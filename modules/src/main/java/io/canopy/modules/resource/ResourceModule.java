@@ -9,6 +9,7 @@ import io.canopy.module.ModuleContext;
 import io.canopy.module.Request;
 import io.canopy.module.RpcException;
 import io.canopy.module.UserNames;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -33,24 +34,33 @@ import java.util.TreeSet;
  *       without {@code source} every drain of the targets goes; answers {@code stillDrained}, the
  *       targets another source still holds.
  *   <li>{@code resource.eventlog} (user): {@code {"targets":"node5", "limit":100}}: the eventlog
- *       ({@link ResLog}): drains and undrains with who and why, nodes lost and restored.
+ *       ({@link ResLog}): drains and undrains with who and why, nodes lost and restored, reboots.
+ *   <li>{@code resource.reboot} (owner) and {@code resource.reboot-status} (user): reboot nodes
+ *       when idle, with a health gate ({@link Reboots}).
  * </ul>
  * Events consumed: {@code overlay.peer-status}. Events published: {@code resource.drain},
  * {@code resource.undrain}, {@code resource.status} (a rank's status changed),
  * {@code resource.exclude} (the excluded ranks changed at a config reload).
  * Config: {@code drain_on_lost=true} drains a rank with reason {@code lost} when it is lost;
  * {@code exclude=RANKS} marks ranks that never run jobs (service nodes), as {@code excluded} in
- * {@code resource.status}; they cannot be drained ({@link Exclusions}). A drained rank where the scheduler ({@code sched.busy}) still has
- * jobs is reported {@code draining}, and {@code drained} once they are over.
+ * {@code resource.status}; they cannot be drained ({@link Exclusions}); {@code undrain_on_return=true}
+ * clears the {@code lost} drain of a node that is back and passes its health check;
+ * {@code reboot_timeout} is how long a rebooted node may take to come back. A drained rank where the
+ * scheduler ({@code sched.busy}) still has jobs is reported {@code draining}, and {@code drained}
+ * once they are over.
  */
 public final class ResourceModule implements BrokerModule {
+    /** How often a returned node's health check is asked for while its broker is still starting (once a second). */
+    private static final int RETURN_TRIES = 120;
     private ModuleContext ctx;
     private Inventory inventory;
     private DrainSet drains;
     private Drains drainer;
     private ResLog reslog;
     private boolean drainOnLost;
+    private boolean undrainOnReturn;
     private Exclusions excluded;
+    private Reboots reboots;
     private final List<Event> early = new ArrayList<>();
 
     @Override
@@ -66,10 +76,12 @@ public final class ResourceModule implements BrokerModule {
             return;
         }
         drainOnLost = Boolean.parseBoolean(ctx.config().get("drain_on_lost", "false"));
+        undrainOnReturn = Boolean.parseBoolean(ctx.config().get("undrain_on_return", "false"));
         excluded = new Exclusions(Exclusions.parse(ctx.config().get("exclude", ""), ctx.size()));
         drains = new DrainSet(ctx.checkpoint());
         drainer = new Drains(drains, excluded);
         reslog = new ResLog(ctx.checkpoint());
+        reboots = new Reboots(ctx, new RebootHooks(), ctx.config().getDuration("reboot_timeout", Duration.ofMinutes(15)));
         ctx.subscribe("overlay.peer-status", this::onPeerStatus);
         ctx.rpc(0, "overlay.topology", null).whenComplete((resp, err) -> {
             try {
@@ -86,6 +98,7 @@ public final class ResourceModule implements BrokerModule {
                     onPeerStatus(e);
                 }
                 early.clear();
+                reboots.resume();
             } catch (Throwable e) {
                 ctx.log().error("resource: cannot learn the instance's ranks from overlay.topology ({}); "
                         + "resource commands will answer EAGAIN until the module is reloaded", e.toString());
@@ -95,6 +108,8 @@ public final class ResourceModule implements BrokerModule {
         ctx.serve("resource.drain", Access.OWNER, this::drain);
         ctx.serve("resource.undrain", Access.OWNER, this::undrain);
         ctx.serve("resource.eventlog", Access.USER, this::eventlog);
+        ctx.serve("resource.reboot", Access.OWNER, reboots::request);
+        ctx.serve("resource.reboot-status", Access.USER, reboots::status);
         ctx.log().info("resource: {} drained rank(s) restored", drains.all().size());
     }
 
@@ -110,6 +125,8 @@ public final class ResourceModule implements BrokerModule {
         }
         io.canopy.idset.IdSet ranks = Exclusions.parse(newConfig.get("exclude", ""), ctx.size());
         drainOnLost = Boolean.parseBoolean(newConfig.get("drain_on_lost", "false"));
+        undrainOnReturn = Boolean.parseBoolean(newConfig.get("undrain_on_return", "false"));
+        reboots.defaultTimeout(newConfig.getDuration("reboot_timeout", Duration.ofMinutes(15)));
         if (!ranks.equals(excluded.ranks())) {
             io.canopy.idset.IdSet before = excluded.ranks();
             excluded.set(ranks);
@@ -150,6 +167,9 @@ public final class ResourceModule implements BrokerModule {
             journal("lost", List.of(rank), Map.of("reason", why == null ? "lost" : why));
         } else if (status.equals("online") && previous.equals("lost")) {
             journal("restored", List.of(rank), Map.of("reason", why == null ? "online again" : why));
+            if (undrainOnReturn && drains.get(rank, DrainSource.LOST) != null) {
+                returned(rank, 0);
+            }
         }
         if (status.equals("lost") && drainOnLost && drains.get(rank, DrainSource.LOST) == null && !excluded.contains(rank)) {
             String owner = UserNames.of(ctx.ownerUid());
@@ -228,7 +248,7 @@ public final class ResourceModule implements BrokerModule {
                     ctx.log().warn("resource: unreadable sched.busy answer: {}", e.getMessage());
                 }
             }
-            req.respond(Map.of("nodes", NodeStatus.nodes(inventory, excluded, drains, busy, null)));
+            req.respond(Map.of("nodes", NodeStatus.nodes(inventory, excluded, drains, busy, reboots::statusOf)));
         });
     }
 
@@ -280,6 +300,87 @@ public final class ResourceModule implements BrokerModule {
                 still.isEmpty() ? "" : "; " + Nodes.describe(still, inventory) + " stay(s) drained by another source");
         if (!free.isEmpty()) {
             ctx.publish("resource.undrain", Map.of("ranks", free));
+        }
+    }
+
+    /**
+     * {@code undrain_on_return}: a lost node is back. Its {@code lost} drain goes once its health
+     * check passes (or it has none); a failing check drains it by {@code health} instead. Another
+     * source's drain (an administrator's) stays either way.
+     */
+    private void returned(int rank, int tries) {
+        String host = inventory.host(rank);
+        ctx.rpc(rank, "job-exec.health-check", Map.of()).whenComplete((resp, err) -> {
+            try {
+                if (err != null) {
+                    // a broker is online to its parent before its modules run: ask again while it stays up
+                    if (tries < RETURN_TRIES && inventory.effective(rank).equals("online")
+                            && drains.get(rank, DrainSource.LOST) != null) {
+                        ctx.schedule(Duration.ofSeconds(1), () -> returned(rank, tries + 1));
+                    } else {
+                        ctx.log().warn("resource: {} is back, but its health check could not run ({}); it stays "
+                                + "drained (lost)", host, err.getMessage());
+                    }
+                    return;
+                }
+                JsonNode a = resp.payloadTree();
+                int status = a.path("status").asInt(0);
+                boolean configured = a.path("configured").asBoolean(true);
+                journal("health-check", List.of(rank), Map.of("configured", configured, "status", status,
+                        "output", a.path("output").asText("").strip()));
+                if (status != 0) {
+                    String out = a.path("output").asText("").strip();
+                    int nl = out.indexOf('\n');
+                    String why = "health check failed on " + host + " after it returned: exit " + status
+                            + (out.isEmpty() ? "" : ": " + (nl < 0 ? out : out.substring(0, nl)));
+                    new RebootHooks().drain(List.of(rank), DrainSource.HEALTH, why, DrainMode.FORCE_OVERWRITE,
+                            ctx.ownerUid(), "undrain_on_return");
+                    ctx.log().warn("resource: {}", why);
+                }
+                release(List.of(rank), DrainSource.LOST, "back online" + (configured ? ", health check "
+                        + (status == 0 ? "passed" : "failed") : ""), "undrain_on_return");
+            } catch (RpcException e) {
+                ctx.log().error("resource: {} is back: {}", host, e.getMessage());
+            }
+        });
+    }
+
+    /** What the reboots need from the module. */
+    private final class RebootHooks implements Reboots.Hooks {
+        @Override
+        public Inventory inventory() {
+            return inventory;
+        }
+
+        @Override
+        public DrainSet drains() {
+            return drains;
+        }
+
+        @Override
+        public void drain(List<Integer> ranks, DrainSource source, String reason, DrainMode mode, int userid, String by)
+                throws RpcException {
+            Drain record = new Drain(reason, userid, UserNames.of(userid), now(), source.wire());
+            Drains.Change c = drainer.drain(ranks, record, mode, inventory,
+                    ch -> stageDrain(ch, userid, reason, mode, by, source));
+            if (!c.ranks().isEmpty()) {
+                ctx.publish("resource.drain", Map.of("ranks", c.ranks(), "reason", reason, "source", source.wire()));
+            }
+        }
+
+        @Override
+        public void release(List<Integer> ranks, DrainSource source, String reason, String by) throws RpcException {
+            ResourceModule.this.release(ranks, source, reason, by);
+        }
+
+        @Override
+        public void refuseExcluded(List<Integer> ranks) throws RpcException {
+            excluded.refuseDrain(ranks, inventory);
+        }
+
+        @Override
+        public void journal(String name, List<Integer> ranks, Map<String, Object> context) {
+            ResourceModule.this.journal(name, ranks, context);
         }
     }
 
