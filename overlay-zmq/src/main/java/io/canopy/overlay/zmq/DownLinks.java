@@ -6,6 +6,7 @@ import io.canopy.message.Message;
 import io.canopy.message.MessageType;
 import io.canopy.module.Payloads;
 import io.canopy.module.RpcException;
+import io.canopy.overlay.Dialect;
 import io.canopy.overlay.OverlayListener;
 import io.canopy.overlay.PeerStatus;
 import io.canopy.overlay.Topology;
@@ -278,6 +279,8 @@ final class DownLinks {
         if (h.path("version").asInt(-1) != Message.PROTOCOL_VERSION) {
             refusal = "protocol version mismatch: the child speaks " + h.path("version").asText("?")
                     + ", this broker " + Message.PROTOCOL_VERSION + "; run the same Canopy version on both";
+        } else if (Dialect.refusal(host + " (rank " + rank + ")", Dialect.of(h), Dialect.softwareOf(h)).isPresent()) {
+            refusal = Dialect.refusal(host + " (rank " + rank + ")", Dialect.of(h), Dialect.softwareOf(h)).get();
         } else if (!settings.instanceId().equals(h.path("instance").asText())) {
             refusal = "wrong instance: the child's configuration lists other hosts; use the same system.toml everywhere";
         } else if (!t.children().contains(rank)) {
@@ -305,13 +308,17 @@ final class DownLinks {
         }
         if (old == null || !java.util.Arrays.equals(old.identity, identity)) {
             Child c = new Child(rank, identity, h.path("batch").asBoolean(false), now);
+            if (Dialect.of(h) != Dialect.CURRENT) {
+                LOG.info("overlay: {} (rank {}) runs {}; speaking its dialect", host, rank, Dialect.softwareOf(h));
+            }
             byRank.put(rank, c);
             byIdentity.put(ByteBuffer.wrap(identity), c);
             c.status = PeerStatus.OFFLINE;
             mark(c, PeerStatus.ONLINE, null);
         }
         frames.send(socket, identity, Frames.control(Control.HELLO_OK,
-                Map.of("state", listener.stateForHello(), "rank", t.rank(), "batch", true)));
+                Map.of("state", listener.stateForHello(), "rank", t.rank(), "batch", true, "dialect", Dialect.CURRENT,
+                        "software", Dialect.software())));
     }
 
     private void mark(Child c, PeerStatus s, String why) {

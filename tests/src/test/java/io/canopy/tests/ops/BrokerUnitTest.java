@@ -105,7 +105,8 @@ class BrokerUnitTest {
         Result r = Cli.plain().run("--version");
 
         assertEquals(0, r.exitCode(), r::toString);
-        assertEquals("canopy " + version + " (protocol 1)", r.stdout().strip());
+        assertEquals("canopy " + version + " (protocol 1, dialect " + io.canopy.overlay.Dialect.CURRENT + ")",
+                r.stdout().strip());
     }
 
     private Result broker(Path config) {
