@@ -91,6 +91,7 @@ public record Resource(boolean drainOnLost, String exclude, IdSet excludeRanks, 
         m.put("exclude", excludeRanks.toString());
         m.put("undrain_on_return", Boolean.toString(undrainOnReturn));
         m.put("reboot_timeout", rebootTimeout.toMillis() + "ms");
+        m.put("health_check_timeout", healthCheckTimeout.toMillis() + "ms");
         return m;
     }
 

@@ -77,8 +77,13 @@ final class Reboots {
     private final Map<Integer, Long> asking = new HashMap<>();
     /** Nodes this leader sent the reboot command to: a restarted leader sends it once more if the boot id never changed. */
     private final Set<Integer> commanded = new HashSet<>();
-    /** Nodes whose health check runs now. */
-    private final Set<Integer> checking = new HashSet<>();
+    /**
+     * Nodes whose health check runs now, with when it was asked: an answer that has not come
+     * within the check's own timeout and a margin (a request lost with a router that restarted)
+     * is asked again.
+     */
+    private final Map<Integer, Long> checking = new HashMap<>();
+    private long checkPatienceMs = Duration.ofMinutes(5).plusSeconds(30).toMillis();
     /** When this leader first saw a waiting node offline. */
     private final Map<Integer, Long> offlineSince = new HashMap<>();
     /** What each waiting node waits for, in words (not persisted: it changes every tick). */
@@ -94,6 +99,11 @@ final class Reboots {
 
     void defaultTimeout(Duration d) {
         this.defaultTimeout = d;
+    }
+
+    /** {@code [resource] health_check_timeout}: how long a health check may rightly take. */
+    void healthCheckTimeout(Duration d) {
+        this.checkPatienceMs = d.plusSeconds(30).toMillis();
     }
 
     /** Starts ticking if a wave is active (at start, once the inventory is known). */
@@ -326,7 +336,7 @@ final class Reboots {
                     if (now - (long) (s.since() * 1000) > w.timeoutMs()) {
                         fail(w, r, "its health check did not finish within "
                                 + io.canopy.module.Durations.format(Duration.ofMillis(w.timeoutMs())) + " of its return");
-                    } else if (!checking.contains(r)) {
+                    } else if (!checking.containsKey(r) || now - checking.get(r) > checkPatienceMs) {
                         healthCheck(w, r);
                     }
                 }
@@ -336,6 +346,15 @@ final class Reboots {
         }
         long down = w.nodes().values().stream().filter(x -> x.state().down()).count()
                 + idle.stream().filter(r -> asked(r, now)).count();
+        Set<Integer> busyLine = new HashSet<>(); // nodes down (or going down) in any wave
+        for (Wave any : book.active()) {
+            any.nodes().forEach((r, x) -> {
+                if (x.state().down()) {
+                    busyLine.add(r);
+                }
+            });
+        }
+        busyLine.addAll(asking.keySet());
         for (int r : idle) {
             if (asked(r, now)) {
                 continue;
@@ -344,7 +363,16 @@ final class Reboots {
                 notes.put(r, "idle; waiting for a slot (at most " + w.maxParallel() + " down at once)");
                 continue;
             }
+            // a router and a node below it are never down together: the one below could not be told
+            // to reboot, nor be checked, while the router is away
+            Integer blocker = related(r, busyLine, inv);
+            if (blocker != null) {
+                notes.put(r, "idle; waiting for " + inv.host(blocker) + (inv.parent(r) >= 0 && isAncestor(blocker, r, inv)
+                        ? ", its router," : ", below it,") + " to be back");
+                continue;
+            }
             down++;
+            busyLine.add(r);
             startReboot(w, r);
         }
         Wave now2 = book.get(w.id());
@@ -361,6 +389,25 @@ final class Reboots {
         }
     }
 
+    /** A node of {@code set} that is {@code r}'s ancestor or descendant, or null. */
+    private static Integer related(int r, Set<Integer> set, Inventory inv) {
+        for (int x : set) {
+            if (x != r && (isAncestor(x, r, inv) || isAncestor(r, x, inv))) {
+                return x;
+            }
+        }
+        return null;
+    }
+
+    private static boolean isAncestor(int a, int r, Inventory inv) {
+        for (int p = inv.parent(r); p >= 0; p = inv.parent(p)) {
+            if (p == a) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** True while a question to the node is out and not yet given up on. */
     private boolean asked(int r, long now) {
         Long at = asking.get(r);
@@ -369,7 +416,8 @@ final class Reboots {
 
     /** Asks the node's boot id, then has it run its reboot command. */
     private void startReboot(Wave w, int r) {
-        asking.put(r, System.currentTimeMillis());
+        long at = System.currentTimeMillis();
+        asking.put(r, at);
         notes.put(r, "asking its boot id");
         ctx.rpc(r, "job-exec.info", Map.of()).whenComplete((resp, err) -> {
             try {
@@ -382,7 +430,7 @@ final class Reboots {
                 }
                 String bootId = resp.payloadTree().path("bootId").asText("");
                 if (bootId.isEmpty() || bootId.startsWith("unknown")) {
-                    asking.remove(r);
+                    asking.remove(r, at);
                     fail(w, r, hooks.inventory().host(r) + " cannot tell its boot id (" + (bootId.isEmpty()
                             ? "its broker is of an older release, which cannot reboot through Canopy: update it by hand"
                             : bootId) + "); not rebooted");
@@ -392,10 +440,10 @@ final class Reboots {
                 book.step(w.id(), r, s); // committed before the command: a restarted leader knows to wait for it
                 hooks.journal("reboot-start", List.of(r), Map.of("wave", w.id(), "boot_id", bootId));
                 notes.remove(r);
-                asking.remove(r);
+                asking.remove(r, at);
                 command(w, r);
             } catch (Throwable e) {
-                asking.remove(r);
+                asking.remove(r, at);
                 boolean up = hooks.inventory().effective(r).equals("online");
                 notes.put(r, up ? "cannot start its reboot yet: " + e.getMessage()
                         : "waiting for it to answer (" + hooks.inventory().effective(r) + ")");
@@ -417,6 +465,9 @@ final class Reboots {
                     if (err instanceof RpcException e && !NO_ANSWER.contains(e.errnum())) {
                         fail(w, r, e.getMessage()); // refused: no reboot command, not root's, busy, ...
                     } else {
+                        // not delivered, or the node went down as it answered: its boot id will tell,
+                        // and the same boot id once it answers again means the command is sent again
+                        commanded.remove(r);
                         ctx.log().info("resource: {}'s reboot command: no answer ({}); its boot id will tell",
                                 hooks.inventory().host(r), err.getMessage());
                     }
@@ -434,9 +485,10 @@ final class Reboots {
 
     /** A rebooting node answers: a new boot id means it rebooted; the same one after a leader restart, ask again. */
     private void askBootId(Wave w, int r, Step s) {
-        asking.put(r, System.currentTimeMillis());
+        long at = System.currentTimeMillis();
+        asking.put(r, at);
         ctx.rpc(r, "job-exec.info", Map.of()).whenComplete((resp, err) -> {
-            asking.remove(r);
+            asking.remove(r, at);
             try {
                 if (err != null) {
                     throw err;
@@ -467,9 +519,10 @@ final class Reboots {
 
     /** The health gate: the node is undrained (with --resume) only if its check passes. */
     private void healthCheck(Wave w, int r) {
-        checking.add(r);
+        long asked = System.currentTimeMillis();
+        checking.put(r, asked);
         ctx.rpc(r, "job-exec.health-check", Map.of()).whenComplete((resp, err) -> {
-            checking.remove(r);
+            checking.remove(r, asked);
             try {
                 if (err != null) {
                     throw err;

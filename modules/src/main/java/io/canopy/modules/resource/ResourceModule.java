@@ -82,6 +82,7 @@ public final class ResourceModule implements BrokerModule {
         drainer = new Drains(drains, excluded);
         reslog = new ResLog(ctx.checkpoint());
         reboots = new Reboots(ctx, new RebootHooks(), ctx.config().getDuration("reboot_timeout", Duration.ofMinutes(15)));
+        reboots.healthCheckTimeout(ctx.config().getDuration("health_check_timeout", Duration.ofMinutes(5)));
         ctx.subscribe("overlay.peer-status", this::onPeerStatus);
         ctx.rpc(0, "overlay.topology", null).whenComplete((resp, err) -> {
             try {
@@ -127,6 +128,7 @@ public final class ResourceModule implements BrokerModule {
         drainOnLost = Boolean.parseBoolean(newConfig.get("drain_on_lost", "false"));
         undrainOnReturn = Boolean.parseBoolean(newConfig.get("undrain_on_return", "false"));
         reboots.defaultTimeout(newConfig.getDuration("reboot_timeout", Duration.ofMinutes(15)));
+        reboots.healthCheckTimeout(newConfig.getDuration("health_check_timeout", Duration.ofMinutes(5)));
         if (!ranks.equals(excluded.ranks())) {
             io.canopy.idset.IdSet before = excluded.ranks();
             excluded.set(ranks);
