@@ -1039,10 +1039,137 @@ static void probe(const char *mode) {
     send_text('I', "euid=%u mode=%s cgroups: %s", (unsigned)geteuid(), mode, l ? desc : "none");
 }
 
+/* ---- node actions: the reboot command and the health check ----
+ *
+ * Root decides what they are (--reboot-command=, --health-check= on this program's command line,
+ * i.e. canopy-launch@.service); a peer that is not root may only ask for them to run, never name
+ * another program. A root broker running this launcher itself (or a broker that is not root, with
+ * a launcher of its own uid) may name the command: it gains nothing by it. The command is a program
+ * by absolute path and its arguments separated by spaces: no shell, no quotes, no variables. It
+ * runs in a session of its own, from /, with /dev/null as input and a fixed environment, its output
+ * (the first ACTION_OUTPUT bytes) going back to the broker for its log and the drain reason. If the
+ * broker goes away first, it is killed.
+ */
+
+#define MAX_FIRST 1024           /* the first frame: an action's command line at most */
+#define MAX_ACTION_TEXT 1000
+#define MAX_ACTION_WORDS 32
+#define ACTION_OUTPUT 4096
+
+static char *reboot_command;     /* --reboot-command=, as given */
+static char *health_check;       /* --health-check= */
+
+/* A command line this launcher will split: 1-1000 bytes, no control characters. */
+static int valid_command(const char *s) {
+    size_t n = strlen(s);
+    if (n == 0 || n > MAX_ACTION_TEXT) return 0;
+    for (; *s; s++) {
+        if ((unsigned char)*s < 0x20 || *s == 0x7f) return 0;
+    }
+    return 1;
+}
+
+/* Splits a copy of "ABSPATH [ARG ...]" at spaces into argv; the word count, or -1. */
+static int split_command(const char *line, char *copy, char **argv) {
+    strcpy(copy, line);
+    int n = 0;
+    for (char *p = copy; *p;) {
+        while (*p == ' ') p++;
+        if (!*p) break;
+        if (n == MAX_ACTION_WORDS) return -1;
+        argv[n++] = p;
+        while (*p && *p != ' ') p++;
+        if (*p) *p++ = '\0';
+    }
+    argv[n] = NULL;
+    return n > 0 && argv[0][0] == '/' ? n : -1;
+}
+
+static void run_action(char what, const char *asked, uid_t caller) {
+    const char *name = what == 'B' ? "reboot command" : "health check";
+    const char *option = what == 'B' ? "--reboot-command" : "--health-check";
+    const char *mine = what == 'B' ? reboot_command : health_check;
+    const char *line = mine;
+    if (*asked) {
+        if (geteuid() == 0 && caller != 0)
+            fail(EPERM, "uid %u may not choose the %s this root launcher runs: root sets it with %s=... "
+                 "(canopy-launch@.service)", (unsigned)caller, name, option);
+        if (mine && strcmp(asked, mine) != 0)
+            fail(EINVAL, "this launcher's own %s is '%s'; the broker asked for '%s'", name, mine, asked);
+        line = asked;
+    }
+    if (!line) fail(ENOENT, "no %s is configured for this launcher (%s=...)", name, option);
+    char copy[MAX_ACTION_TEXT + 1], *argv[MAX_ACTION_WORDS + 1];
+    if (!valid_command(line) || split_command(line, copy, argv) < 0)
+        fail(EINVAL, "the %s '%.200s' is not an absolute path and arguments separated by spaces", name, line);
+    struct stat st;
+    if (stat(argv[0], &st) < 0) fail(errno, "cannot run the %s %s: %s", name, argv[0], strerror(errno));
+    if (!S_ISREG(st.st_mode)) fail(EACCES, "the %s %s is not a file", name, argv[0]);
+    if (geteuid() == 0 && (st.st_uid != 0 || (st.st_mode & 022)))
+        fail(EACCES, "the %s %s must belong to root and be writable by no one else to run as root", name, argv[0]);
+    int p[2];
+    if (pipe2(p, O_CLOEXEC) < 0) fail(errno, "pipe: %s", strerror(errno));
+    pid_t pid = fork();
+    if (pid < 0) fail(errno, "fork: %s", strerror(errno));
+    if (pid == 0) {
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        for (int s = 1; s < NSIG; s++) signal(s, SIG_DFL);
+        setsid();
+        int devnull = open("/dev/null", O_RDONLY);
+        if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(p[1], 1) < 0 || dup2(p[1], 2) < 0) _exit(127);
+        for (int fd = 3; fd < 1024; fd++) close(fd);
+        if (chdir("/") < 0) _exit(127);
+        char *envp[] = {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "LANG=C", NULL};
+        execve(argv[0], argv, envp);
+        dprintf(2, "cannot run %s: %s\n", argv[0], strerror(errno));
+        _exit(127);
+    }
+    close(p[1]);
+    char out[ACTION_OUTPUT];
+    size_t len = 0;
+    int status = 0, exited = 0, eof = 0;
+    while (!exited || !eof) {
+        struct pollfd pf[2] = {{p[0], POLLIN, 0}, {0, POLLIN, 0}};
+        int n = poll(pf, eof ? 1 : 2, exited ? 0 : 200);
+        if (n < 0 && errno != EINTR) break;
+        if (!eof && n > 0 && pf[0].revents) {
+            char buf[4096];
+            ssize_t r = read(p[0], buf, sizeof buf);
+            if (r <= 0) {
+                eof = 1;
+            } else if (len < sizeof out) {
+                size_t k = (size_t)r < sizeof out - len ? (size_t)r : sizeof out - len;
+                memcpy(out + len, buf, k);
+                len += k;
+            }
+        }
+        if (n > 0 && pf[1].revents) {
+            char c;
+            if (read(0, &c, 1) <= 0) { /* the broker went away: so does the action */
+                kill(-pid, SIGKILL);
+                waitpid(pid, NULL, 0);
+                _exit(1);
+            }
+        }
+        if (!exited && waitpid(pid, &status, WNOHANG) == pid) exited = 1;
+        if (exited && n == 0) eof = 1; /* it ended, and what it left behind keeps the pipe open: stop reading */
+    }
+    close(p[0]);
+    int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    char msg[ACTION_OUTPUT + 32];
+    int hl = snprintf(msg, sizeof msg, "status %d\n", code);
+    memcpy(msg + hl, out, len);
+    send_frame('I', -1, msg, (size_t)hl + len);
+}
+
 static void usage_exit(void) {
-    fprintf(stderr, "usage: canopy-launch [--allow-peer=USER]... [--min-uid=N]\n"
+    fprintf(stderr, "usage: canopy-launch [--allow-peer=USER]... [--min-uid=N] [--reboot-command=CMD] "
+                    "[--health-check=CMD]\n"
                     "Speaks the canopy-launch protocol on fds 0 and 1 (docs/jobs.md); started by a root broker\n"
-                    "or by systemd for canopy-launch.socket, never by hand.\n");
+                    "or by systemd for canopy-launch.socket, never by hand. CMD: an absolute path and arguments\n"
+                    "separated by spaces (no shell), run as this launcher's user when the broker asks.\n");
     exit(2);
 }
 
@@ -1061,6 +1188,15 @@ int main(int argc, char **argv) {
             if (++npeers == 16) { fprintf(stderr, "canopy-launch: at most 15 --allow-peer\n"); return 2; }
         } else if (strncmp(argv[i], "--min-uid=", 10) == 0) {
             if (parse_number(argv[i] + 10, 0, 4294967294LL, &min_uid) < 0) usage_exit();
+        } else if (strncmp(argv[i], "--reboot-command=", 17) == 0 || strncmp(argv[i], "--health-check=", 15) == 0) {
+            char *eq = strchr(argv[i], '=') + 1, copy[MAX_ACTION_TEXT + 1], *words[MAX_ACTION_WORDS + 1];
+            if (!valid_command(eq) || split_command(eq, copy, words) < 0) {
+                fprintf(stderr, "canopy-launch: %s: give an absolute path and arguments separated by spaces "
+                        "(at most %d words, %d bytes)\n", argv[i], MAX_ACTION_WORDS, MAX_ACTION_TEXT);
+                return 2;
+            }
+            if (argv[i][2] == 'r') reboot_command = eq;
+            else health_check = eq;
         } else if (strcmp(argv[i], "--version") == 0) {
             printf("%s\n", PROTOCOL);
             return 0;
@@ -1085,11 +1221,16 @@ int main(int argc, char **argv) {
     unsigned char hdr[5];
     if (read_full(0, hdr, 5) <= 0) return 1;
     uint32_t len = (uint32_t)hdr[1] << 24 | (uint32_t)hdr[2] << 16 | (uint32_t)hdr[3] << 8 | hdr[4];
-    if (len > 128) fail(EPROTO, "first frame too long");
-    char v[129];
+    if (len > MAX_FIRST) fail(EPROTO, "first frame too long");
+    char v[MAX_FIRST + 1];
     if (len > 0 && read_full(0, v, len) <= 0) return 1;
     v[len] = '\0';
+    if (memchr(v, '\0', len)) fail(EINVAL, "first frame '%c' holds a NUL byte", isprint(hdr[0]) ? hdr[0] : '?');
     switch (hdr[0]) {
+    case 'B': /* reboot: "" (this launcher's command) or the command a privileged broker names */
+    case 'H': /* health check: likewise */
+        run_action((char)hdr[0], v, caller);
+        return 0;
     case 'P':
         probe(v);
         return 0;

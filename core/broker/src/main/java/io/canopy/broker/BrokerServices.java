@@ -48,7 +48,7 @@ final class BrokerServices {
 
     /** The answer to {@code broker.uptime}. */
     record Uptime(String state, int rank, int size, double uptime, double stateSeconds, String hostname,
-            int owner, long pid, Integer parent, int protocol, String version, double started) {}
+            int owner, long pid, Integer parent, int protocol, String version, double started, int dialect) {}
 
     /** The answer to {@code broker.stats}. */
     record Stats(int clients, int subscriptions, int modules, long requests, long responsesDropped,
@@ -64,7 +64,8 @@ final class BrokerServices {
         respond(req, new Uptime(broker.state().label(), c.rank(), c.size(), up,
                 broker.states().secondsInState(), c.hostname(), c.ownerUid(),
                 ProcessHandle.current().pid(), c.topology().parent() < 0 ? null : c.topology().parent(),
-                Message.PROTOCOL_VERSION, BuildVersion.version(), broker.startedAt().toEpochMilli() / 1000.0));
+                Message.PROTOCOL_VERSION, BuildVersion.version(), broker.startedAt().toEpochMilli() / 1000.0,
+                io.canopy.overlay.Dialect.CURRENT));
     }
 
     private void stats(Message req) {

@@ -62,6 +62,11 @@ public final class ConfigTables {
         Map<String, Object> resource = new LinkedHashMap<>();
         resource.put("drain_on_lost", config.resource().drainOnLost());
         resource.put("exclude", config.resource().exclude());
+        resource.put("undrain_on_return", config.resource().undrainOnReturn());
+        resource.put("reboot_command", config.resource().rebootCommand().map(NodeCommand::text).orElse(null));
+        resource.put("health_check", config.resource().healthCheck().map(NodeCommand::text).orElse(null));
+        resource.put("health_check_timeout", duration(config.resource().healthCheckTimeout()));
+        resource.put("reboot_timeout", duration(config.resource().rebootTimeout()));
         root.put("resource", resource);
         Map<String, Object> jobExec = new LinkedHashMap<>();
         jobExec.put("epilog", config.jobExec().epilog().map(Object::toString).orElse(null));

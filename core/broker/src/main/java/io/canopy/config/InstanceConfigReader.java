@@ -38,6 +38,7 @@ final class InstanceConfigReader {
         BrokerSection broker = BrokerSection.read(root.table("broker"), hosts.size());
         Resource resource = Resource.read(root.table("resource"), hosts);
         JobExec jobExec = JobExec.read(root.table("job-exec"));
+        resource.checkWith(jobExec, root.table("resource"));
         Metrics metrics = Metrics.read(root.table("metrics"));
         return new InstanceConfig(file, hosts, bootstrap, tbon, broker, resource, jobExec, metrics);
     }

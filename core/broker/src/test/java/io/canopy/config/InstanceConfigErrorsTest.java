@@ -158,6 +158,20 @@ class InstanceConfigErrorsTest {
                         "write ranks such as"),
                 arguments(HOSTS + "[resource]\nexclude = \"node[1-\"", "resource.exclude", "is not a hostlist",
                         "write hosts such as"),
+                // the reboot command and the health check: a program by absolute path, words, no shell
+                arguments(HOSTS + "[resource]\nreboot_command = \"systemctl reboot\"", "resource.reboot_command",
+                        "\"systemctl\" is not an absolute path", "/usr/bin/systemctl reboot"),
+                arguments(HOSTS + "[resource]\nhealth_check = \"/usr/sbin/nhc\\t-q\"", "resource.health_check",
+                        "holds a control character", "no shell, quotes or variables"),
+                arguments(HOSTS + "[resource]\nhealth_check = \"/x" + " a".repeat(40) + "\"", "resource.health_check",
+                        "has more than 32 words", "write a script for more"),
+                arguments(HOSTS + "[resource]\nreboot_command = \"/usr/bin/systemctl reboot\"\n[job-exec]\n"
+                        + "launcher_socket = \"/run/canopy-launch.sock\"", "resource.reboot_command",
+                        "not used with job-exec.launcher_socket", "canopy-launch@.service --reboot-command="),
+                arguments(HOSTS + "[resource]\nreboot_timeout = \"0s\"", "resource.reboot_timeout",
+                        "must be longer than zero", "positive duration"),
+                arguments(HOSTS + "[resource]\nundrain_on_return = \"yes\"", "resource.undrain_on_return",
+                        "expected true or false", "without quotes"),
                 arguments(HOSTS + "[resource]\nexclude = [\"mgmt0\"]", "resource.exclude",
                         "expected a string, got an array", "double quotes"),
                 // metrics

@@ -17,9 +17,13 @@ import java.util.Optional;
  * @param launcher             canopy-launch to run ({@code launcher}; default: the installed one)
  * @param launcherSocket       connect to this socket instead of running the launcher ({@code launcher_socket})
  * @param containment          {@code containment}: auto, cgroup-v1, cgroup-v2 or process-group
+ * @param rebootCommand        {@code [resource] reboot_command}: named to a launcher this broker runs itself
+ * @param healthCheck          {@code [resource] health_check}: likewise
+ * @param healthCheckTimeout   {@code [resource] health_check_timeout} (5m)
  */
 record ExecConfig(Optional<String> epilog, Duration epilogTimeout, boolean drainOnEpilogFailure, Duration killTimeout,
-        int cores, Optional<String> launcher, Optional<String> launcherSocket, String containment) {
+        int cores, Optional<String> launcher, Optional<String> launcherSocket, String containment,
+        Optional<String> rebootCommand, Optional<String> healthCheck, Duration healthCheckTimeout) {
     static final List<String> CONTAINMENTS = List.of("auto", "cgroup-v1", "cgroup-v2", "process-group");
 
     static ExecConfig of(ModuleConfig c) {
@@ -33,6 +37,14 @@ record ExecConfig(Optional<String> epilog, Duration epilogTimeout, boolean drain
                 c.getDuration("kill_timeout", Duration.ofSeconds(5)),
                 c.getInt("cores", Runtime.getRuntime().availableProcessors()),
                 c.get("launcher").filter(s -> !s.isBlank()), c.get("launcher_socket").filter(s -> !s.isBlank()),
-                containment);
+                containment, c.get("reboot_command").filter(s -> !s.isBlank()),
+                c.get("health_check").filter(s -> !s.isBlank()), c.getDuration("health_check_timeout", Duration.ofMinutes(5)));
+    }
+
+    /** The new run-time settings of {@code fresh}, keeping what holds until the broker starts again. */
+    ExecConfig reloaded(ExecConfig fresh) {
+        return new ExecConfig(fresh.epilog(), fresh.epilogTimeout(), fresh.drainOnEpilogFailure(), fresh.killTimeout(),
+                cores, launcher, launcherSocket, containment, fresh.rebootCommand(), fresh.healthCheck(),
+                fresh.healthCheckTimeout());
     }
 }

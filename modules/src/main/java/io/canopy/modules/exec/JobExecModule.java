@@ -59,8 +59,7 @@ public final class JobExecModule implements BrokerModule {
     public boolean reconfigure(io.canopy.module.ModuleConfig newConfig) {
         ExecConfig fresh = ExecConfig.of(newConfig);
         // the cores the scheduler was told, and how tasks are launched, hold until the broker starts again
-        config = new ExecConfig(fresh.epilog(), fresh.epilogTimeout(), fresh.drainOnEpilogFailure(),
-                fresh.killTimeout(), config.cores(), config.launcher(), config.launcherSocket(), config.containment());
+        config = config.reloaded(fresh);
         ctx.log().info("job-exec: epilog {}, epilog_timeout {}, drain_on_epilog_failure {}, kill_timeout {}",
                 config.epilog().orElse("none"), io.canopy.module.Durations.format(config.epilogTimeout()),
                 config.drainOnEpilogFailure(), io.canopy.module.Durations.format(config.killTimeout()));
@@ -77,7 +76,10 @@ public final class JobExecModule implements BrokerModule {
             return t;
         });
         this.launcher = makeLauncher();
-        ctx.serve("job-exec.info", r -> r.respond(Map.of("rank", ctx.rank(), "host", ctx.hostname(), "cores", config.cores())));
+        ctx.serve("job-exec.info", r -> r.respond(Map.of("rank", ctx.rank(), "host", ctx.hostname(), "cores", config.cores(),
+                "bootId", BootId.read())));
+        ctx.serve("job-exec.reboot", this::reboot);
+        ctx.serve("job-exec.health-check", this::healthCheck);
         ctx.serve("job-exec.start", this::start);
         ctx.serve("job-exec.kill", this::kill);
         ctx.serve("job-exec.status", this::status);
@@ -278,6 +280,62 @@ public final class JobExecModule implements BrokerModule {
         req.respond(Map.of("known", known, "unknown", unknown));
     }
 
+    // ---- the node's reboot command and health check (canopy resource reboot) ----
+
+    /**
+     * Runs the node's reboot command, once no job runs here; answers {@code {"status", "output"}}
+     * when it has run (a reboot command that worked returns before the node goes down). Refused
+     * while a job still runs here, and when the node has no reboot command.
+     */
+    private void reboot(Request req) throws RpcException {
+        List<Long> running = jobs.values().stream().filter(LocalJob::alive).map(LocalJob::id).toList();
+        if (!running.isEmpty()) {
+            throw new RpcException(Errno.EBUSY, ctx.hostname() + " still runs job(s) " + running + ": not rebooting it now");
+        }
+        action(req, NodeAction.REBOOT, config.rebootCommand(), Duration.ofMinutes(5), "reboot command");
+    }
+
+    /** Runs the node's health check; answers {@code {"configured", "status", "output"}}. */
+    private void healthCheck(Request req) {
+        action(req, NodeAction.HEALTH, config.healthCheck(), config.healthCheckTimeout(), "health check");
+    }
+
+    private void action(Request req, char what, Optional<String> configured, Duration timeout, String name) {
+        // through the socket, the launcher runs root's own command: the broker never names one
+        String command = launcher.launcher() instanceof Launcher.Socket ? "" : configured.orElse("");
+        pumps.execute(() -> {
+            try {
+                NodeAction.Outcome o = NodeAction.run(launcher.launcher(), what, command, timeout);
+                ctx.schedule(Duration.ZERO, () -> {
+                    if (!o.configured()) {
+                        if (what == NodeAction.REBOOT) {
+                            req.respondError(Errno.EINVAL, "no reboot command is configured on " + ctx.hostname() + ": "
+                                    + (launcher.launcher() instanceof Launcher.Socket
+                                            ? "give canopy-launch@.service --reboot-command=... (the launcher behind "
+                                                    + launcher.launcher().describe() + " has none)"
+                                            : "set [resource] reboot_command in system.toml"));
+                            return;
+                        }
+                        req.respond(Map.of("configured", false, "status", 0, "output", ""));
+                        return;
+                    }
+                    (o.status() == 0 ? ctx.log().atInfo() : ctx.log().atWarn()).log("job-exec: {} on {}: status {}{}",
+                            name, ctx.hostname(), o.status(), o.output().isBlank() ? "" : ": " + o.output().strip());
+                    Map<String, Object> answer = new LinkedHashMap<>();
+                    answer.put("configured", true);
+                    answer.put("status", o.status());
+                    answer.put("output", o.output());
+                    req.respond(answer);
+                });
+            } catch (RpcException e) {
+                ctx.schedule(Duration.ZERO, () -> {
+                    ctx.log().error("job-exec: cannot run the {} on {}: {}", name, ctx.hostname(), e.getMessage());
+                    req.respondError(e.errnum(), "cannot run the " + name + " on " + ctx.hostname() + ": " + e.getMessage());
+                });
+            }
+        });
+    }
+
     // ---- a job's course ----
 
     private void output(LocalJob job, int task, String stream, String data) {
@@ -335,9 +393,10 @@ public final class JobExecModule implements BrokerModule {
             return;
         }
         // drained before the release, so that the scheduler never gives the node new work first;
-        // "update": a node drained already keeps its drain (and the operator's reason)
+        // "update": a node drained by a failing epilog already keeps that drain; source "epilog": an
+        // administrator's drain stays beside it
         ctx.rpc(0, "resource.drain", Map.of("targets", Integer.toString(ctx.rank()), "reason", o.note(),
-                "mode", "update"))
+                "mode", "update", "source", "epilog"))
                 .whenComplete((r, err) -> {
                     if (err != null) {
                         ctx.log().error("job-exec: cannot drain {} after its epilog failed: {}", ctx.hostname(), err.getMessage());

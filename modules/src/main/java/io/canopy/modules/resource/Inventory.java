@@ -84,6 +84,11 @@ final class Inventory {
         return status[rank];
     }
 
+    /** The rank's parent, or -1 for the leader. */
+    int parent(int rank) {
+        return parent[rank];
+    }
+
     long since(int rank) {
         return since[rank];
     }

@@ -24,12 +24,19 @@ import java.util.TreeSet;
  *
  * <p>Topics:
  * <ul>
- *   <li>{@code resource.status} (user): every rank with its state and drain record.
- *   <li>{@code resource.drain} (owner): {@code {"targets":"0-3", "reason":"...", "mode":"fail"}}; the
- *       modes are {@link DrainMode}'s ({@code fail} unless given: an already drained node is an error).
- *   <li>{@code resource.undrain} (owner): {@code {"targets":"node[1-2]", "reason":"..."}}.
+ *   <li>{@code resource.status} (user): every rank with its state, its drains (each with its
+ *       {@link DrainSource}) and the jobs that keep a draining node ({@link NodeStatus}).
+ *   <li>{@code resource.drain} (owner): {@code {"targets":"0-3", "reason":"...", "mode":"fail",
+ *       "source":"admin"}}; the modes are {@link DrainMode}'s ({@code fail} unless given: a node
+ *       already drained by the same source is an error); the previous release's body is read too
+ *       ({@link DrainRequest}).
+ *   <li>{@code resource.undrain} (owner): {@code {"targets":"node[1-2]", "reason":"...", "source":"epilog"}};
+ *       without {@code source} every drain of the targets goes; answers {@code stillDrained}, the
+ *       targets another source still holds.
  *   <li>{@code resource.eventlog} (user): {@code {"targets":"node5", "limit":100}}: the eventlog
- *       ({@link ResLog}): drains and undrains with who and why, nodes lost and restored.
+ *       ({@link ResLog}): drains and undrains with who and why, nodes lost and restored, reboots.
+ *   <li>{@code resource.reboot} (owner) and {@code resource.reboot-status} (user): reboot nodes
+ *       when idle, with a health gate ({@link Reboots}).
  * </ul>
  * Events consumed: {@code overlay.members} (which ranks are up: {@link Monitor}),
  * {@code overlay.peer-status} (a rank was lost or came back: the eventlog, drain_on_lost). Events
@@ -37,10 +44,15 @@ import java.util.TreeSet;
  * status changed), {@code resource.exclude} (the excluded ranks changed at a config reload).
  * Config: {@code drain_on_lost=true} drains a rank with reason {@code lost} when it is lost;
  * {@code exclude=RANKS} marks ranks that never run jobs (service nodes), as {@code excluded} in
- * {@code resource.status}; they cannot be drained ({@link Exclusions}). A drained rank where the scheduler ({@code sched.busy}) still has
- * jobs is reported {@code draining}, and {@code drained} once they are over.
+ * {@code resource.status}; they cannot be drained ({@link Exclusions}); {@code undrain_on_return=true}
+ * clears the {@code lost} drain of a node that is back and passes its health check;
+ * {@code reboot_timeout} is how long a rebooted node may take to come back. A drained rank where the
+ * scheduler ({@code sched.busy}) still has jobs is reported {@code draining}, and {@code drained}
+ * once they are over.
  */
 public final class ResourceModule implements BrokerModule {
+    /** How often a returned node's health check is asked for while its broker is still starting (once a second). */
+    private static final int RETURN_TRIES = 120;
     private ModuleContext ctx;
     private Inventory inventory;
     private DrainSet drains;
@@ -48,7 +60,9 @@ public final class ResourceModule implements BrokerModule {
     private ResLog reslog;
     private Monitor monitor;
     private boolean drainOnLost;
+    private boolean undrainOnReturn;
     private Exclusions excluded;
+    private Reboots reboots;
     private final List<Event> early = new ArrayList<>();
 
     @Override
@@ -64,12 +78,15 @@ public final class ResourceModule implements BrokerModule {
             return;
         }
         drainOnLost = Boolean.parseBoolean(ctx.config().get("drain_on_lost", "false"));
+        undrainOnReturn = Boolean.parseBoolean(ctx.config().get("undrain_on_return", "false"));
         excluded = new Exclusions(Exclusions.parse(ctx.config().get("exclude", ""), ctx.size()));
         drains = new DrainSet(ctx.checkpoint());
         drainer = new Drains(drains, excluded);
         reslog = new ResLog(ctx.checkpoint());
         monitor = new Monitor((rank, status) -> ctx.publish("resource.status",
                 Map.of("rank", rank, "host", inventory.host(rank), "status", status)));
+        reboots = new Reboots(ctx, new RebootHooks(), ctx.config().getDuration("reboot_timeout", Duration.ofMinutes(15)));
+        reboots.healthCheckTimeout(ctx.config().getDuration("health_check_timeout", Duration.ofMinutes(5)));
         ctx.subscribe("overlay.peer-status", this::onPeerStatus);
         ctx.subscribe("overlay.members", e -> monitor.apply(e.payloadTree()));
         ctx.rpc(0, "overlay.topology", null).whenComplete((resp, err) -> {
@@ -88,6 +105,7 @@ public final class ResourceModule implements BrokerModule {
                     onPeerStatus(e);
                 }
                 early.clear();
+                reboots.resume();
             } catch (Throwable e) {
                 ctx.log().error("resource: cannot learn the instance's ranks from overlay.topology ({}); "
                         + "resource commands will answer EAGAIN until the module is reloaded", e.toString());
@@ -98,6 +116,8 @@ public final class ResourceModule implements BrokerModule {
         ctx.serve("resource.drain", Access.OWNER, this::drain);
         ctx.serve("resource.undrain", Access.OWNER, this::undrain);
         ctx.serve("resource.eventlog", Access.USER, this::eventlog);
+        ctx.serve("resource.reboot", Access.OWNER, reboots::request);
+        ctx.serve("resource.reboot-status", Access.USER, reboots::status);
         ctx.log().info("resource: {} drained rank(s) restored", drains.all().size());
     }
 
@@ -113,6 +133,9 @@ public final class ResourceModule implements BrokerModule {
         }
         io.canopy.idset.IdSet ranks = Exclusions.parse(newConfig.get("exclude", ""), ctx.size());
         drainOnLost = Boolean.parseBoolean(newConfig.get("drain_on_lost", "false"));
+        undrainOnReturn = Boolean.parseBoolean(newConfig.get("undrain_on_return", "false"));
+        reboots.defaultTimeout(newConfig.getDuration("reboot_timeout", Duration.ofMinutes(15)));
+        reboots.healthCheckTimeout(newConfig.getDuration("health_check_timeout", Duration.ofMinutes(5)));
         if (!ranks.equals(excluded.ranks())) {
             io.canopy.idset.IdSet before = excluded.ranks();
             excluded.set(ranks);
@@ -170,13 +193,17 @@ public final class ResourceModule implements BrokerModule {
             journal("lost", List.of(rank), Map.of("reason", why == null ? "lost" : why));
         } else if (status.equals("online") && previous.equals("lost")) {
             journal("restored", List.of(rank), Map.of("reason", why == null ? "online again" : why));
+            if (undrainOnReturn && drains.get(rank, DrainSource.LOST) != null) {
+                returned(rank, 0);
+            }
         }
-        if (status.equals("lost") && drainOnLost && drains.get(rank) == null && !excluded.contains(rank)) {
+        if (status.equals("lost") && drainOnLost && drains.get(rank, DrainSource.LOST) == null && !excluded.contains(rank)) {
             String owner = UserNames.of(ctx.ownerUid());
-            drainer.drain(List.of(rank), new Drain("lost", ctx.ownerUid(), owner, now()), DrainMode.UPDATE, inventory,
-                    c -> stageDrain(c, ctx.ownerUid(), "lost", DrainMode.UPDATE, "drain_on_lost"));
+            drainer.drain(List.of(rank), new Drain("lost", ctx.ownerUid(), owner, now(), DrainSource.LOST.wire()),
+                    DrainMode.UPDATE, inventory, c -> stageDrain(c, ctx.ownerUid(), "lost", DrainMode.UPDATE, "drain_on_lost",
+                            DrainSource.LOST));
             ctx.log().warn("resource: drained {} (rank {}): lost", inventory.host(rank), rank);
-            ctx.publish("resource.drain", Map.of("ranks", List.of(rank), "reason", "lost"));
+            ctx.publish("resource.drain", Map.of("ranks", List.of(rank), "reason", "lost", "source", "lost"));
         }
     }
 
@@ -191,15 +218,16 @@ public final class ResourceModule implements BrokerModule {
     }
 
     /** Stages the eventlog entry of a drain, to be committed with it. */
-    private Runnable stageDrain(Drains.Change c, int userid, String reason, DrainMode mode, String by) {
+    private Runnable stageDrain(Drains.Change c, int userid, String reason, DrainMode mode, String by,
+            DrainSource source) {
         Map<String, Object> context = new LinkedHashMap<>();
         context.put("user", UserNames.of(userid));
         context.put("userid", userid);
         context.put("reason", reason);
+        context.put("source", source.wire());
         context.put("mode", mode.wire());
         context.put("by", by);
-        List<String> replaced = c.before().values().stream().filter(java.util.Objects::nonNull).map(Drain::reason)
-                .distinct().toList();
+        List<String> replaced = c.reasonsBefore();
         if (!replaced.isEmpty()) {
             context.put("replaced", String.join("; ", replaced));
         }
@@ -208,15 +236,20 @@ public final class ResourceModule implements BrokerModule {
     }
 
     /** Stages the eventlog entry of an undrain, to be committed with it. */
-    private Runnable stageUndrain(Drains.Change c, int userid, String reason, String by) {
+    private Runnable stageUndrain(Drains.Change c, int userid, String reason, String by, DrainSource source) {
         Map<String, Object> context = new LinkedHashMap<>();
-        context.put("user", by.equals("config") ? null : UserNames.of(userid));
-        context.put("userid", by.equals("config") ? null : userid);
+        boolean person = by.equals("command");
+        context.put("user", person ? UserNames.of(userid) : null);
+        context.put("userid", person ? userid : null);
         context.put("reason", reason == null || reason.isEmpty() ? null : reason);
+        context.put("source", source == null ? String.join(",", c.before().values().stream().flatMap(List::stream)
+                .map(Drain::source).distinct().toList()) : source.wire());
         context.put("by", by);
-        List<String> was = c.before().values().stream().filter(java.util.Objects::nonNull).map(Drain::reason)
-                .distinct().toList();
-        context.put("was", String.join("; ", was));
+        context.put("was", String.join("; ", c.reasonsBefore()));
+        List<Integer> still = c.ranks().stream().filter(drains::isDrained).toList();
+        if (!still.isEmpty()) {
+            context.put("still_drained", Nodes.hosts(still, inventory));
+        }
         ResLog.Entry e = reslog.stage("undrain", c.ranks(), inventory, context);
         return () -> reslog.unstage(e);
     }
@@ -241,53 +274,22 @@ public final class ResourceModule implements BrokerModule {
                     ctx.log().warn("resource: unreadable sched.busy answer: {}", e.getMessage());
                 }
             }
-            req.respond(Map.of("nodes", nodes(busy)));
+            req.respond(Map.of("nodes", NodeStatus.nodes(inventory, excluded, drains, busy, reboots::statusOf)));
         });
     }
 
-    private List<Map<String, Object>> nodes(JsonNode busy) {
-        Inventory inv = inventory;
-        List<Map<String, Object>> nodes = new ArrayList<>();
-        for (int r = 0; r < inv.size(); r++) {
-            Map<String, Object> n = new LinkedHashMap<>();
-            n.put("rank", r);
-            n.put("host", inv.host(r));
-            n.put("state", inv.effective(r));
-            n.put("since", inv.since(r) / 1000.0);
-            n.put("excluded", excluded.contains(r));
-            JsonNode jobs = busy == null ? null : busy.get(Integer.toString(r));
-            n.put("jobs", jobs == null ? 0 : jobs.size());
-            Drain d = drains.get(r);
-            if (d == null) {
-                n.put("drain", null);
-            } else {
-                Map<String, Object> dm = new LinkedHashMap<>();
-                dm.put("reason", d.reason());
-                dm.put("user", d.user());
-                dm.put("userid", d.userid());
-                dm.put("time", d.time());
-                dm.put("state", jobs != null && jobs.size() > 0 ? "draining" : "drained");
-                n.put("drain", dm);
-            }
-            nodes.add(n);
-        }
-        return nodes;
-    }
-
     private void drain(Request req) throws RpcException {
-        JsonNode b = req.payloadTree();
+        DrainRequest dr = DrainRequest.drain(req.payloadTree());
         Inventory inv = inventory();
-        TreeSet<Integer> ranks = Targets.resolve(b.path("targets").asText(""), inv);
-        String reason = b.path("reason").asText("");
-        DrainMode mode = DrainMode.parse(b.path("mode").asText(""));
-        Drain record = new Drain(reason, req.userid(), UserNames.of(req.userid()), now());
-        Drains.Change change = drainer.drain(ranks, record, mode, inv,
-                c -> stageDrain(c, req.userid(), reason, mode, "command"));
+        TreeSet<Integer> ranks = Targets.resolve(dr.targets(), inv);
+        Drain record = new Drain(dr.reason(), req.userid(), UserNames.of(req.userid()), now(), dr.source().wire());
+        Drains.Change change = drainer.drain(ranks, record, dr.mode(), inv,
+                c -> stageDrain(c, req.userid(), dr.reason(), dr.mode(), "command", dr.source()));
         List<Integer> changed = change.ranks();
         if (!changed.isEmpty()) {
-            ctx.log().info("resource: drained {} for uid {} ({}): {}", Nodes.describe(changed, inv), req.userid(),
-                    mode.wire(), reason.isEmpty() ? "no reason given" : reason);
-            ctx.publish("resource.drain", Map.of("ranks", changed, "reason", reason));
+            ctx.log().info("resource: drained {} for uid {} ({}, {}): {}", Nodes.describe(changed, inv), req.userid(),
+                    dr.source().wire(), dr.mode().wire(), dr.reason().isEmpty() ? "no reason given" : dr.reason());
+            ctx.publish("resource.drain", Map.of("ranks", changed, "reason", dr.reason(), "source", dr.source().wire()));
         }
         List<Integer> kept = new ArrayList<>(ranks);
         kept.removeAll(changed);
@@ -296,19 +298,122 @@ public final class ResourceModule implements BrokerModule {
 
     private void undrain(Request req) throws RpcException {
         Inventory inv = inventory();
-        JsonNode b = req.payloadTree();
-        TreeSet<Integer> ranks = Targets.resolve(b.path("targets").asText(""), inv);
-        String reason = b.path("reason").asText("");
-        drainer.undrain(ranks, inv, c -> stageUndrain(c, req.userid(), reason, "command"));
-        ctx.log().info("resource: undrained {} for uid {}", Nodes.describe(ranks, inv), req.userid());
-        ctx.publish("resource.undrain", Map.of("ranks", List.copyOf(ranks)));
-        req.respond(Map.of("undrained", List.copyOf(ranks)));
+        DrainRequest dr = DrainRequest.undrain(req.payloadTree());
+        TreeSet<Integer> ranks = Targets.resolve(dr.targets(), inv);
+        drainer.undrain(ranks, dr.source(), inv, c -> stageUndrain(c, req.userid(), dr.reason(), "command", dr.source()));
+        List<Integer> free = ranks.stream().filter(r -> !drains.isDrained(r)).toList();
+        List<Integer> still = ranks.stream().filter(drains::isDrained).toList();
+        ctx.log().info("resource: undrained {} for uid {}{}", Nodes.describe(ranks, inv), req.userid(),
+                dr.source() == null ? "" : " (" + dr.source().wire() + " only)");
+        if (!free.isEmpty()) {
+            ctx.publish("resource.undrain", Map.of("ranks", free));
+        }
+        req.respond(Map.of("undrained", List.copyOf(ranks), "stillDrained", still));
+    }
+
+    /**
+     * An automatic undrain: {@code source}'s drain of {@code ranks} goes, nothing else (an
+     * administrator's drain stays); the eventlog says why ({@code by}).
+     */
+    void release(List<Integer> ranks, DrainSource source, String reason, String by) throws RpcException {
+        Drains.Change c = drainer.release(ranks, source, ch -> stageUndrain(ch, ctx.ownerUid(), reason, by, source));
+        if (c.ranks().isEmpty()) {
+            return;
+        }
+        List<Integer> free = c.ranks().stream().filter(r -> !drains.isDrained(r)).toList();
+        List<Integer> still = c.ranks().stream().filter(drains::isDrained).toList();
+        ctx.log().info("resource: {} drain of {} cleared ({}){}", source.wire(), Nodes.describe(c.ranks(), inventory), reason,
+                still.isEmpty() ? "" : "; " + Nodes.describe(still, inventory) + " stay(s) drained by another source");
+        if (!free.isEmpty()) {
+            ctx.publish("resource.undrain", Map.of("ranks", free));
+        }
+    }
+
+    /**
+     * {@code undrain_on_return}: a lost node is back. Its {@code lost} drain goes once its health
+     * check passes (or it has none); a failing check drains it by {@code health} instead. Another
+     * source's drain (an administrator's) stays either way.
+     */
+    private void returned(int rank, int tries) {
+        String host = inventory.host(rank);
+        ctx.rpc(rank, "job-exec.health-check", Map.of()).whenComplete((resp, err) -> {
+            try {
+                if (err != null) {
+                    // a broker is online to its parent before its modules run: ask again while it stays up
+                    if (tries < RETURN_TRIES && inventory.effective(rank).equals("online")
+                            && drains.get(rank, DrainSource.LOST) != null) {
+                        ctx.schedule(Duration.ofSeconds(1), () -> returned(rank, tries + 1));
+                    } else {
+                        ctx.log().warn("resource: {} is back, but its health check could not run ({}); it stays "
+                                + "drained (lost)", host, err.getMessage());
+                    }
+                    return;
+                }
+                JsonNode a = resp.payloadTree();
+                int status = a.path("status").asInt(0);
+                boolean configured = a.path("configured").asBoolean(true);
+                journal("health-check", List.of(rank), Map.of("configured", configured, "status", status,
+                        "output", a.path("output").asText("").strip()));
+                if (status != 0) {
+                    String out = a.path("output").asText("").strip();
+                    int nl = out.indexOf('\n');
+                    String why = "health check failed on " + host + " after it returned: exit " + status
+                            + (out.isEmpty() ? "" : ": " + (nl < 0 ? out : out.substring(0, nl)));
+                    new RebootHooks().drain(List.of(rank), DrainSource.HEALTH, why, DrainMode.FORCE_OVERWRITE,
+                            ctx.ownerUid(), "undrain_on_return");
+                    ctx.log().warn("resource: {}", why);
+                }
+                release(List.of(rank), DrainSource.LOST, "back online" + (configured ? ", health check "
+                        + (status == 0 ? "passed" : "failed") : ""), "undrain_on_return");
+            } catch (RpcException e) {
+                ctx.log().error("resource: {} is back: {}", host, e.getMessage());
+            }
+        });
+    }
+
+    /** What the reboots need from the module. */
+    private final class RebootHooks implements Reboots.Hooks {
+        @Override
+        public Inventory inventory() {
+            return inventory;
+        }
+
+        @Override
+        public DrainSet drains() {
+            return drains;
+        }
+
+        @Override
+        public void drain(List<Integer> ranks, DrainSource source, String reason, DrainMode mode, int userid, String by)
+                throws RpcException {
+            Drain record = new Drain(reason, userid, UserNames.of(userid), now(), source.wire());
+            Drains.Change c = drainer.drain(ranks, record, mode, inventory,
+                    ch -> stageDrain(ch, userid, reason, mode, by, source));
+            if (!c.ranks().isEmpty()) {
+                ctx.publish("resource.drain", Map.of("ranks", c.ranks(), "reason", reason, "source", source.wire()));
+            }
+        }
+
+        @Override
+        public void release(List<Integer> ranks, DrainSource source, String reason, String by) throws RpcException {
+            ResourceModule.this.release(ranks, source, reason, by);
+        }
+
+        @Override
+        public void refuseExcluded(List<Integer> ranks) throws RpcException {
+            excluded.refuseDrain(ranks, inventory);
+        }
+
+        @Override
+        public void journal(String name, List<Integer> ranks, Map<String, Object> context) {
+            ResourceModule.this.journal(name, ranks, context);
+        }
     }
 
     /** Drops the drains of excluded nodes (exclude changed since they were drained). */
     private void undrainExcluded() throws RpcException {
         Drains.Change dropped = drainer.undrainExcluded(c -> stageUndrain(c, ctx.ownerUid(),
-                "excluded by [resource] exclude", "config"));
+                "excluded by [resource] exclude", "config", null));
         if (!dropped.ranks().isEmpty()) {
             ctx.log().warn("resource: undrained {}: excluded by [resource] exclude now", Nodes.describe(dropped.ranks(),
                     inventory));

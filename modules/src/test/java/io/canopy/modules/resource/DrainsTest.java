@@ -85,7 +85,7 @@ class DrainsTest {
         Drains.Change c = drains.drain(List.of(1), by("third", 3), DrainMode.FORCE_OVERWRITE, inv);
         assertEquals("third", set.get(1).reason());
         assertEquals(3.0, set.get(1).time());
-        assertEquals("second", c.before().get(1).reason(), "the change keeps what it replaced, for the eventlog");
+        assertEquals("second", c.before().get(1).get(0).reason(), "the change keeps what it replaced, for the eventlog");
     }
 
     @Test
@@ -104,7 +104,7 @@ class DrainsTest {
     void undrainNamesTheHostsThatAreNotDrained() throws RpcException {
         drains.drain(List.of(1), by("first", 1), DrainMode.FAIL, inv);
 
-        RpcException e = assertThrows(RpcException.class, () -> drains.undrain(List.of(1, 3, 4), inv));
+        RpcException e = assertThrows(RpcException.class, () -> drains.undrain(List.of(1, 3, 4), null, inv));
 
         assertEquals("node[3-4] (ranks 3-4) not drained; nothing was changed", e.getMessage());
         assertEquals("first", set.get(1).reason());
@@ -120,6 +120,68 @@ class DrainsTest {
         assertEquals(List.of(2), c.ranks());
         assertNull(set.get(2));
         assertEquals("first", set.get(1).reason());
+    }
+
+    private static Drain from(String source, String reason, double time) {
+        return new Drain(reason, 0, "root", time, source);
+    }
+
+    @Test
+    void aNodeDrainedByTwoSourcesShowsBothAndStaysDrainedUntilBothAreCleared() throws RpcException {
+        drains.drain(List.of(1), from("admin", "bad DIMM", 1), DrainMode.FAIL, inv);
+        drains.drain(List.of(1), from("lost", "lost", 2), DrainMode.FAIL, inv);
+
+        assertEquals(List.of("admin", "lost"), set.of(1).stream().map(Drain::source).toList());
+        drains.undrain(List.of(1), DrainSource.LOST, inv);
+        assertEquals(List.of("admin"), set.of(1).stream().map(Drain::source).toList(), "the admin's drain stays");
+        drains.undrain(List.of(1), DrainSource.ADMIN, inv);
+        assertTrue(!set.isDrained(1));
+    }
+
+    @Test
+    void anAutomaticUndrainClearsOnlyItsOwnSourceNeverAnAdministrators() throws RpcException {
+        drains.drain(List.of(1, 2), from("reboot", "kernel update", 1), DrainMode.FAIL, inv);
+        drains.drain(List.of(2, 3), from("admin", "fan noise", 2), DrainMode.FAIL, inv);
+
+        Drains.Change c = drains.release(List.of(1, 2, 3), DrainSource.REBOOT, Drains.NONE);
+
+        assertEquals(List.of(1, 2), c.ranks(), "only the nodes the reboot drained");
+        assertTrue(!set.isDrained(1));
+        assertEquals("fan noise", set.get(2).reason(), "node2 keeps the administrator's drain");
+        assertEquals("admin", set.get(3).source());
+    }
+
+    @Test
+    void anUndrainWithoutASourceClearsEveryDrainAndOneWithASourceNamesWhatHoldsTheNode() throws RpcException {
+        drains.drain(List.of(1), from("epilog", "epilog failed on node1: exit 1", 1), DrainMode.FAIL, inv);
+        drains.drain(List.of(2), from("admin", "x", 1), DrainMode.FAIL, inv);
+        RpcException e = assertThrows(RpcException.class, () -> drains.undrain(List.of(1), DrainSource.ADMIN, inv));
+        assertEquals("node1 (rank 1) not drained by admin (drained by epilog); nothing was changed", e.getMessage());
+
+        drains.drain(List.of(1), from("admin", "look at it", 2), DrainMode.FAIL, inv);
+        drains.undrain(List.of(1, 2), null, inv);
+
+        assertTrue(set.all().isEmpty());
+    }
+
+    @Test
+    void drainingAgainIsAnErrorOnlyForTheSameSource() throws RpcException {
+        drains.drain(List.of(1), from("lost", "lost", 1), DrainMode.FAIL, inv);
+        drains.drain(List.of(1), from("admin", "mine", 2), DrainMode.FAIL, inv);
+        RpcException e = assertThrows(RpcException.class,
+                () -> drains.drain(List.of(1), from("lost", "lost", 3), DrainMode.FAIL, inv));
+        assertEquals("node1 (rank 1) already drained (lost) (reason: lost); nothing was changed", e.getMessage());
+    }
+
+    @Test
+    void theSourcesAreReadByTheirWireNamesAndGuessedForThePreviousReleasesDrains() throws RpcException {
+        assertEquals(DrainSource.ADMIN, DrainSource.parse(""));
+        assertEquals(DrainSource.REBOOT, DrainSource.parse("reboot"));
+        assertEquals("invalid drain source 'root' (use admin, health, epilog, lost, reboot)",
+                assertThrows(RpcException.class, () -> DrainSource.parse("root")).getMessage());
+        assertEquals("lost", new Drain("lost", 0, "root", 1, null).source());
+        assertEquals("epilog", new Drain("epilog failed on n1: exit 1", 0, "root", 1, null).source());
+        assertEquals("admin", new Drain("DIMM", 0, "root", 1, null).source());
     }
 
     @Test

@@ -7,6 +7,7 @@ import io.canopy.message.MessageType;
 import io.canopy.module.Durations;
 import io.canopy.module.Payloads;
 import io.canopy.module.RpcException;
+import io.canopy.overlay.Dialect;
 import io.canopy.overlay.OverlayListener;
 import io.canopy.overlay.PeerStatus;
 import io.canopy.overlay.Topology;
@@ -273,6 +274,17 @@ final class DownLinks {
         forget(c);
     }
 
+    /**
+     * A child of this broker, checked as such, asked to join while this broker could not take it
+     * (not ready: back in join after losing its own parent): it is alive, so its silence starts again.
+     */
+    private void heardWhileRefused(int rank, long now) {
+        Child c = byRank.get(rank);
+        if (c != null) {
+            c.lastHeard = Math.max(c.lastHeard, now);
+        }
+    }
+
     /** Heartbeats out, silence in. */
     void tick(long now) {
         long keepalive = settings.keepalive().toNanos();
@@ -366,7 +378,9 @@ final class DownLinks {
             return false;
         }
         c.lastHeard = now;
-        c.allowance = 0;
+        if (!stalled || now - graceUntil > 0) {
+            c.allowance = 0; // after a stall, what was queued before it is no sign that the child has rejoined
+        }
         if (c.status == PeerStatus.TORPID) {
             mark(c, PeerStatus.ONLINE, "heard from again");
         }
@@ -388,6 +402,8 @@ final class DownLinks {
         if (h.path("version").asInt(-1) != Message.PROTOCOL_VERSION) {
             refusal = "protocol version mismatch: the child speaks " + h.path("version").asText("?")
                     + ", this broker " + Message.PROTOCOL_VERSION + "; run the same Canopy version on both";
+        } else if (Dialect.refusal(host + " (rank " + rank + ")", Dialect.of(h), Dialect.softwareOf(h)).isPresent()) {
+            refusal = Dialect.refusal(host + " (rank " + rank + ")", Dialect.of(h), Dialect.softwareOf(h)).get();
         } else if (!settings.instanceId().equals(h.path("instance").asText())) {
             refusal = "wrong instance: the child's configuration lists other hosts; use the same system.toml everywhere";
         } else if (!t.children().contains(rank)) {
@@ -404,6 +420,8 @@ final class DownLinks {
             frames.send(socket, identity, Frames.control(Control.HELLO_REFUSED, Map.of("reason", refusal, "retry", retry)));
             if (!retry) {
                 listener.refused(host + " (rank " + rank + ")", refusal);
+            } else {
+                heardWhileRefused(rank, now);
             }
             return;
         }
@@ -415,6 +433,9 @@ final class DownLinks {
         }
         if (old == null || !java.util.Arrays.equals(old.identity, identity)) {
             Child c = new Child(rank, identity, h.path("batch").asBoolean(false), now);
+            if (Dialect.of(h) != Dialect.CURRENT) {
+                LOG.info("overlay: {} (rank {}) runs {}; speaking its dialect", host, rank, Dialect.softwareOf(h));
+            }
             byRank.put(rank, c);
             byIdentity.put(ByteBuffer.wrap(identity), c);
             c.status = PeerStatus.OFFLINE;
@@ -427,7 +448,8 @@ final class DownLinks {
             }
         }
         frames.send(socket, identity, Frames.control(Control.HELLO_OK,
-                Map.of("state", listener.stateForHello(), "rank", t.rank(), "batch", true, "session", session)));
+                Map.of("state", listener.stateForHello(), "rank", t.rank(), "batch", true, "session", session,
+                        "dialect", Dialect.CURRENT, "software", Dialect.software())));
         Child c = byRank.get(rank);
         if (c != null && c.held != null) {
             List<Message> waited = c.held;

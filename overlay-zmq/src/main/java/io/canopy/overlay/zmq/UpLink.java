@@ -5,6 +5,7 @@ import io.canopy.message.Message;
 import io.canopy.message.MessageType;
 import io.canopy.module.Payloads;
 import io.canopy.module.RpcException;
+import io.canopy.overlay.Dialect;
 import io.canopy.overlay.OverlayListener;
 import io.canopy.overlay.Topology;
 import java.nio.charset.StandardCharsets;
@@ -188,6 +189,18 @@ final class UpLink {
             case Control.HELLO_OK -> {
                 if (state != State.UP) {
                     var body = Payloads.tree(m.payload());
+                    String who = "parent " + parentHost() + " (rank " + settings.topology().parent() + ")";
+                    var refusal = Dialect.refusal(who, Dialect.of(body), Dialect.softwareOf(body));
+                    if (refusal.isPresent()) { // an older parent cannot tell: the newer side refuses
+                        rare.log(Level.ERROR, "dialect", "overlay: not joining " + refusal.get() + "; retrying");
+                        listener.refused(parentHost() + " (rank " + settings.topology().parent() + ")", refusal.get());
+                        drop(refusal.get(), now);
+                        nextHello = now + 10_000_000_000L; // in case it is updated meanwhile; not every 100 ms
+                        return;
+                    }
+                    if (Dialect.of(body) != Dialect.CURRENT) {
+                        LOG.info("overlay: {} runs {}; speaking its dialect", who, Dialect.softwareOf(body));
+                    }
                     state = State.UP;
                     up = true;
                     parentReadsBatches = body.path("batch").asBoolean(false);
@@ -201,6 +214,10 @@ final class UpLink {
             }
             case Control.HELLO_REFUSED -> {
                 var body = Payloads.tree(m.payload());
+                if (!body.path("retry").asBoolean(true)) { // for `canopy overlay errors` here too
+                    listener.refused(parentHost() + " (rank " + settings.topology().parent() + ")",
+                            "it refused this broker: " + body.path("reason").asText());
+                }
                 rare.log(body.path("retry").asBoolean(true) ? Level.INFO : Level.ERROR, "refused",
                         "overlay: parent " + parentHost() + " (rank " + settings.topology().parent()
                                 + ") refused hello: " + body.path("reason").asText() + "; retrying");
@@ -253,7 +270,8 @@ final class UpLink {
         Topology t = settings.topology();
         boolean sent = frames.send(socket, null, Frames.control(Control.HELLO, Map.of(
                 "rank", t.rank(), "host", t.host(t.rank()), "version", Message.PROTOCOL_VERSION,
-                "instance", settings.instanceId(), "uuid", uuid, "batch", true)));
+                "instance", settings.instanceId(), "uuid", uuid, "batch", true, "dialect", Dialect.CURRENT,
+                "software", Dialect.software())));
         if (!sent) {
             rare.log(Level.INFO, "waiting", "overlay: waiting for parent " + parentHost() + " (rank "
                     + t.parent() + ") at " + settings.parentUri());

@@ -62,6 +62,14 @@ final class RecordingListener implements OverlayListener {
         return state;
     }
 
+    /** Peers refused, as "peer: why". */
+    final List<String> refused = new CopyOnWriteArrayList<>();
+
+    @Override
+    public void refused(String peer, String why) {
+        refused.add(peer + ": " + why);
+    }
+
     @Override
     public void endOfRound() {
         sinceRoundEnd.set(0);

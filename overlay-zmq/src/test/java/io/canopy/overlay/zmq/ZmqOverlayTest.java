@@ -304,6 +304,42 @@ class ZmqOverlayTest {
     }
 
     /**
+     * A parent that went back to join (it lost its own parent) refuses its child's hellos, but a
+     * child that keeps asking is alive: it is not declared lost for the silence of its heartbeats
+     * (a router resumed from SIGSTOP once drained its healthy children this way).
+     */
+    @Test
+    void aChildRefusedOnlyBecauseItsParentIsNotReadyIsNotLost() throws Exception {
+        int port = freePort();
+        RecordingListener parentSide = new RecordingListener();
+        Frames frames = new Frames(new MessageCodec());
+        try (ZmqOverlay parent = overlay(0, port, null, "i1"); ZContext ctx = new ZContext(1)) {
+            parent.start(parentSide);
+            ZMQ.Socket child = rawDealer(ctx, port);
+            child.setIdentity("r1-test".getBytes(StandardCharsets.UTF_8));
+            Message hello = Frames.control(Control.HELLO, Map.of("rank", 1, "host", new FanoutTopology(1, 2, 2).host(1),
+                    "version", Message.PROTOCOL_VERSION, "instance", "i1", "uuid", "test", "batch", true,
+                    "dialect", io.canopy.overlay.Dialect.CURRENT, "software", io.canopy.overlay.Dialect.software()));
+            assertEquals(Control.HELLO_OK, firstAnswer(child, frames, hello).topic());
+            await().atMost(WAIT).until(() -> parentSide.children.get(1) == PeerStatus.ONLINE);
+            parentSide.state = "join";
+            // lost_timeout is 1.6 s here; the child says only hello, every 0.5 s, for 4 s
+            long until = System.nanoTime() + Duration.ofSeconds(4).toNanos();
+            await().pollInSameThread().pollInterval(Duration.ofMillis(500)).atMost(WAIT).until(() -> {
+                frames.send(child, null, hello);
+                assertTrue(parentSide.children.get(1) != PeerStatus.LOST, "a child that says hello was declared lost");
+                return System.nanoTime() - until > 0;
+            });
+            parentSide.state = "run";
+            await().atMost(WAIT).until(() -> {
+                frames.send(child, null, hello);
+                return parentSide.children.get(1) == PeerStatus.ONLINE;
+            });
+            assertTrue(parentSide.childEvents.stream().noneMatch(e -> e.startsWith("1:lost")), parentSide.childEvents.toString());
+        }
+    }
+
+    /**
      * A raw DEALER to the parent at {@code port}, with the overlay's handshake interval: JeroMQ
      * sometimes stalls a fresh connection's handshake, and ZeroMQ's own 30 s would outlast the test.
      */

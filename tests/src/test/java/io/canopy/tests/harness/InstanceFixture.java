@@ -50,7 +50,7 @@ public final class InstanceFixture implements AutoCloseable {
      * {@code [job-exec]} or {@code [resource]}) added to the instance's system.toml.
      */
     public static InstanceFixture start(int size, int fanout, Path rundir, Duration lost, String toml) throws IOException {
-        return start(size, fanout, rundir, Duration.ofSeconds(1), lost, toml);
+        return start(size, fanout, rundir, Duration.ofSeconds(1), lost, toml, false);
     }
 
     /**
@@ -59,8 +59,25 @@ public final class InstanceFixture implements AutoCloseable {
      */
     public static InstanceFixture start(int size, int fanout, Path rundir, Duration torpid, Duration lost, String toml)
             throws IOException {
+        return start(size, fanout, rundir, torpid, lost, toml, false);
+    }
+
+    /**
+     * As {@link #start(int, int, Path, Duration, String)}; with {@code fakeReboot}, {@code [resource]
+     * reboot_command} and {@code health_check} are the test instance's fakes: a broker that runs the
+     * reboot command gets a new boot id and is started again ({@link TestInstance.Options#fakeReboot}),
+     * unless files in its directory ({@link #brokerDir}) say otherwise ({@code reboot-fails},
+     * {@code never-returns}, {@code same-boot}, {@code health-fails}).
+     */
+    public static InstanceFixture start(int size, int fanout, Path rundir, Duration lost, String toml, boolean fakeReboot)
+            throws IOException {
+        return start(size, fanout, rundir, Duration.ofSeconds(1), lost, toml, fakeReboot);
+    }
+
+    private static InstanceFixture start(int size, int fanout, Path rundir, Duration torpid, Duration lost, String toml,
+            boolean fakeReboot) throws IOException {
         TestInstance.Options o = TestInstance.Options.of(size).fanout(fanout).rundir(rundir).timeout(PATIENCE)
-                .heartbeats(Duration.ofMillis(200), torpid, lost).extraToml(toml);
+                .heartbeats(Duration.ofMillis(200), torpid, lost).extraToml(toml).fakeReboot(fakeReboot);
         return new InstanceFixture(TestInstance.start(o), o);
     }
 
@@ -124,6 +141,20 @@ public final class InstanceFixture implements AutoCloseable {
 
     public Process process(int rank) {
         return instance.process(rank);
+    }
+
+    /** Broker {@code rank}'s own directory: its socket, log, and the fake reboot's boot_id and marker files. */
+    public Path brokerDir(int rank) {
+        return instance.brokerDirectory(rank);
+    }
+
+    /** The boot id broker {@code rank} reads (its fake reboot writes a new one). */
+    public String bootId(int rank) {
+        try {
+            return java.nio.file.Files.readString(brokerDir(rank).resolve("boot_id")).strip();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     /** The broker's statedir ({@code state.db} lives there on the leader). */

@@ -33,7 +33,8 @@ import org.junit.jupiter.api.Timeout;
  * {@code canopy}) and starts every user's jobs through a root canopy-launch that systemd starts
  * per connection on a socket ({@code canopy-launch.socket}, Accept=yes). Here
  * {@code systemd-socket-activate --accept --inetd} plays systemd's part, as the units in
- * packaging/rpm do, with the same launcher options.
+ * packaging/rpm do, with the same launcher options, plus root's reboot command and health check
+ * (stand-ins that say who ran them), which the unprivileged broker may only ask for.
  */
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 class LauncherSocketTest {
@@ -53,8 +54,16 @@ class LauncherSocketTest {
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
         socket = dir.resolve("launch.sock");
         Path launcher = Repo.root().resolve("launcher/target/canopy-launch");
+        Path check = dir.resolve("health-check");
+        Files.writeString(check, "#!/bin/sh\necho \"health check as uid $(id -u)\"\n");
+        Path reboot = dir.resolve("reboot");
+        Files.writeString(reboot, "#!/bin/sh\nid -u > " + dir.resolve("rebooted") + "\necho \"rebooting $1\"\n");
+        for (Path p : List.of(check, reboot)) {
+            Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxr-xr-x"));
+        }
         activator = new ProcessBuilder("/usr/bin/systemd-socket-activate", "-l", socket.toString(), "--accept", "--inetd",
-                launcher.toString(), "--allow-peer=" + BROKER_USER, "--min-uid=1000")
+                launcher.toString(), "--allow-peer=" + BROKER_USER, "--min-uid=1000", "--health-check=" + check,
+                "--reboot-command=" + reboot + " now")
                 .redirectErrorStream(true).redirectOutput(dir.resolve("activator.log").toFile()).start();
         await("the launcher socket").atMost(JobCheck.PATIENCE).until(() -> Files.exists(socket));
         // systemd's SocketGroup=canopy, SocketMode=0660 in the unit; here the broker's user owns it
@@ -140,6 +149,31 @@ class LauncherSocketTest {
                 // the test is over
             }
         }
+    }
+
+    @Test
+    void rootsHealthCheckAndRebootCommandRunAsRootWhenTheUnprivilegedBrokerAsks() throws IOException {
+        JsonNode check = ok(broker.cli(), "rpc", "job-exec.health-check").json();
+        JsonNode reboot = ok(broker.cli(), "rpc", "job-exec.reboot").json();
+
+        assertEquals("health check as uid 0\n", check.path("output").asText(), check::toString);
+        assertEquals(0, check.path("status").asInt(-1), check::toString);
+        assertEquals("rebooting now\n", reboot.path("output").asText(), reboot::toString);
+        assertEquals("0", Files.readString(dir.resolve("rebooted")).strip(), "the reboot command ran as root");
+    }
+
+    @Test
+    void theBrokersUserMayOnlyAskForRootsCommandsNeverNameOne() {
+        // what a broker taken over by an attacker could send: a command of its own choosing
+        Result refused = Cli.plain().exec(List.of("setpriv", "--reuid=" + BROKER_USER, "--regid=" + BROKER_USER,
+                "--clear-groups", "/usr/bin/env", "PATH=/usr/bin:/bin", "python3", "-c", "import socket,sys\n"
+                + "s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])\n"
+                + "c=b'/bin/sh -c id'; s.sendall(b'H'+len(c).to_bytes(4,'big')+c)\n"
+                + "h=s.recv(5); print(h[0:1].decode(), s.recv(4096).decode())\n", socket.toString()));
+
+        assertTrue(refused.stdout().startsWith("F 1 uid " + Cli.plain().exec(List.of("id", "-u", BROKER_USER)).stdout()
+                .strip() + " may not choose the health check this root launcher runs: root sets it with "
+                + "--health-check=..."), refused::toString);
     }
 
     private static long brokerUid() {

@@ -93,7 +93,8 @@ class BrokerUnitTest {
         assertTrue(exclude.stderr().contains("not starting"), exclude::toString);
         assertEquals(78, key.exitCode(), key::toString);
         assertTrue(key.stderr().contains(unknownKey + ":" + excludeLine + ": resource.drain_on_lots: unknown key in "
-                + "[resource] (valid keys are: drain_on_lost, exclude)"), key::toString);
+                + "[resource] (valid keys are: drain_on_lost, exclude, undrain_on_return, reboot_command, health_check, "
+                + "health_check_timeout, reboot_timeout)"), key::toString);
     }
 
     @Test
@@ -105,7 +106,8 @@ class BrokerUnitTest {
         Result r = Cli.plain().run("--version");
 
         assertEquals(0, r.exitCode(), r::toString);
-        assertEquals("canopy " + version + " (protocol 1)", r.stdout().strip());
+        assertEquals("canopy " + version + " (protocol 1, dialect " + io.canopy.overlay.Dialect.CURRENT + ")",
+                r.stdout().strip());
     }
 
     private Result broker(Path config) {

@@ -123,7 +123,8 @@ class ConfigReloadTest {
         Result typo = owner.run("config", "reload");
         assertEquals(1, typo.exitCode(), typo::toString);
         assertTrue(typo.stderr().contains(":" + line + ": resource.exclud: unknown key in [resource] (valid keys are: "
-                + "drain_on_lost, exclude)"), typo::toString);
+                + "drain_on_lost, exclude, undrain_on_return, reboot_command, health_check, health_check_timeout, "
+                + "reboot_timeout)"), typo::toString);
     }
 
     @Test

@@ -72,8 +72,8 @@ class MetricsTest {
 
             assertEquals(1.0, value(leader, "canopy_nodes{state=\"avail\"}"), leader);
             assertEquals(1.0, value(leader, "canopy_nodes{state=\"drained\"}"), leader);
-            assertEquals(1.0, value(leader, "canopy_drains{source=\"operator\"}"), leader);
-            assertTrue(value(leader, "canopy_drain_timestamp_seconds{node=\"test1\",source=\"operator\"}")
+            assertEquals(1.0, value(leader, "canopy_drains{source=\"admin\"}"), leader);
+            assertTrue(value(leader, "canopy_drain_timestamp_seconds{node=\"test1\",source=\"admin\"}")
                     > System.currentTimeMillis() / 1000.0 - 600, leader);
             assertEquals(1.0, value(leader, "canopy_node_up{node=\"test1\"}"), leader);
             assertEquals(1.0, value(leader, "canopy_jobs_ended_total{result=\"COMPLETED\"}"), leader);

@@ -83,7 +83,7 @@ class ResourceViewsTest {
         assertEquals("bad fans; fans and a PSU", undrain.path("context").path("was").asText(), undrain::toString);
         assertEquals(2, text.lines().size(), text::toString);
         assertTrue(text.lines().get(0).matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d drain test\\[1-2\\] user=\\S+ userid=\\d+ "
-                + "reason=\"bad fans\" mode=fail by=command"), text::toString);
+                + "reason=\"bad fans\" source=admin mode=fail by=command"), text::toString);
     }
 
     @Test
@@ -110,7 +110,7 @@ class ResourceViewsTest {
 
         List<String> lines = text.lines();
         assertEquals("NodeName=test3 Rank=3 State=drained Up=y Jobs=none", lines.get(0), text::toString);
-        assertTrue(lines.get(1).matches("   Drain=drained Reason=\"memory errors\" User=\\S+ Since=\\S+"), text::toString);
+        assertTrue(lines.get(1).matches("   Drain=drained Source=admin Reason=\"memory errors\" User=\\S+ Since=\\S+"), text::toString);
         assertTrue(lines.get(2).matches("   Broker=run Version=\\S+ Started=\\S+ Uptime=\\S+ Pid=\\d+ RoundTrip=[\\d.]+ms"),
                 text::toString);
         assertTrue(lines.get(3).matches("   Parent=test1 \\(rank 1\\) Link=online Since=\\S+"), text::toString);

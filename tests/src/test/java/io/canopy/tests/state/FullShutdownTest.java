@@ -67,7 +67,7 @@ class FullShutdownTest {
         assertEquals(before, after, "drain record after the restart");
         assertTrue(drain(instance.cli(), 1).isNull(), "rank 1 was never drained");
         Result list = ok(instance.cli(), "resource", "drain");
-        assertEquals(List.of("TIME                 STATE    USER       NODELIST             REASON",
+        assertEquals(List.of("TIME                 STATE    USER       SOURCE  NODELIST             REASON",
                 drainListLine(before, "test2")), list.lines(), list::toString);
     }
 

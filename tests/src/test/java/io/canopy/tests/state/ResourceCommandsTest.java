@@ -100,8 +100,8 @@ class ResourceCommandsTest {
         assertEquals(4, json.json().path("nodes").size(), json::toString);
         assertEquals("for users to see", json.json().path("nodes").get(2).path("drain").path("reason").asText(),
                 json::toString);
-        assertTrue(text.lines().contains(String.format("%10s %2s %6d %-20s %s", "drained", "y", 1, "test2",
-                "for users to see")), text::toString);
+        assertTrue(text.lines().contains(String.format("%10s %2s %6d %-20s %-7s %s", "drained", "y", 1, "test2",
+                "admin", "for users to see")), text::toString);
     }
 
     @Test
@@ -236,7 +236,7 @@ class ResourceCommandsTest {
                 + "torpid, lost, offline, drain, all)", state.stderr().strip());
         assertEquals(2, field.exitCode(), field::toString);
         assertEquals("canopy: --format: unknown field 'colour' (valid fields: state, statex, status, up, nnodes, "
-                + "ranks, nodelist, timestamp, user, reason)", field.stderr().strip());
+                + "ranks, nodelist, timestamp, user, source, jobs, reason)", field.stderr().strip());
         assertEquals("valid states: avail,exclude,draining,drained,torpid,lost,offline,drain,all",
                 help.stdout().strip());
     }

@@ -76,8 +76,8 @@ final class StateCheck {
     /** The line {@code canopy resource drain} (no targets) prints for one drained host. */
     static String drainListLine(JsonNode drain, String hosts) {
         String time = Instant.ofEpochMilli((long) (drain.path("time").asDouble() * 1000)).toString().substring(0, 19);
-        return String.format("%-20s %-8s %-10s %-20s %s", time, "drained", drain.path("user").asText(), hosts,
-                drain.path("reason").asText());
+        return String.format("%-20s %-8s %-10s %-7s %-20s %s", time, "drained", drain.path("user").asText(),
+                drain.path("source").asText(), hosts, drain.path("reason").asText());
     }
 
     /**

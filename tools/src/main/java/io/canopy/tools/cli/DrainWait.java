@@ -19,13 +19,33 @@ import java.util.TreeSet;
 final class DrainWait {
     private static final long POLL_MS = 250;
 
-    /** Where the nodes stand: {@code done} hosts drained, {@code waiting} hosts still draining. */
-    record Progress(List<String> done, List<String> waiting) {
+    /**
+     * Where the nodes stand: {@code done} hosts drained, {@code waiting} hosts still draining, each
+     * with the jobs that keep it.
+     */
+    record Progress(List<String> done, java.util.Map<String, List<Long>> waiting) {
         String line() {
             List<String> all = new ArrayList<>(done);
-            all.addAll(waiting);
+            all.addAll(waiting.keySet());
             return "draining " + Hostlist.compress(all) + ": " + done.size() + " of " + all.size() + " drained"
-                    + (waiting.isEmpty() ? "" : "; waiting on " + Hostlist.compress(waiting));
+                    + (waiting.isEmpty() ? "" : "; waiting on " + blockers(waiting));
+        }
+
+        /**
+         * {@code node3 (job 42), node7 (jobs 43,44)}; more than four nodes as one hostlist with
+         * their jobs (the first ten).
+         */
+        static String blockers(java.util.Map<String, List<Long>> waiting) {
+            if (waiting.size() <= 4) {
+                List<String> parts = new ArrayList<>();
+                waiting.forEach((h, jobs) -> parts.add(h + (jobs.isEmpty() ? "" : " (" + ResourceView.jobList(jobs) + ")")));
+                return String.join(", ", parts);
+            }
+            TreeSet<Long> jobs = new TreeSet<>();
+            waiting.values().forEach(jobs::addAll);
+            List<Long> first = jobs.stream().limit(10).toList();
+            return Hostlist.compress(new ArrayList<>(waiting.keySet())) + (jobs.isEmpty() ? "" : " ("
+                    + ResourceView.jobList(first) + (jobs.size() > 10 ? " and " + (jobs.size() - 10) + " more" : "") + ")");
         }
     }
 
@@ -44,11 +64,15 @@ final class DrainWait {
     /** Where the nodes of {@code ranks} stand in a {@code resource.status} answer. */
     static Progress progress(JsonNode status, Set<Integer> ranks) {
         List<String> done = new ArrayList<>();
-        List<String> waiting = new ArrayList<>();
+        java.util.Map<String, List<Long>> waiting = new java.util.LinkedHashMap<>();
         for (JsonNode n : status.path("nodes")) {
             if (ranks.contains(n.path("rank").asInt())) {
                 boolean drained = n.path("drain").path("state").asText("").equals("drained");
-                (drained ? done : waiting).add(n.path("host").asText());
+                if (drained) {
+                    done.add(n.path("host").asText());
+                } else {
+                    waiting.put(n.path("host").asText(), ResourceView.jobs(n));
+                }
             }
         }
         return new Progress(done, waiting);
@@ -80,7 +104,7 @@ final class DrainWait {
                 if (terminal) {
                     err.println();
                 }
-                err.println("canopy: " + Hostlist.compress(p.waiting()) + " still running jobs after "
+                err.println("canopy: " + Progress.blockers(p.waiting()) + " still running jobs after "
                         + io.canopy.module.Durations.format(limit) + "; `canopy jobs` shows what runs where: "
                         + "wait longer, or cancel those jobs");
                 return 1;

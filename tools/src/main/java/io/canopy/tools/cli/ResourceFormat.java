@@ -17,16 +17,18 @@ import java.util.Set;
  * drain} without targets), by flux's field names where flux has them: {@code state},
  * {@code statex} (the state, {@code *} when the nodes are down), {@code status}
  * ({@code online}/{@code offline}), {@code up}, {@code nnodes}, {@code ranks}, {@code nodelist},
- * {@code timestamp}, {@code reason}, plus {@code user} (who drained them).
+ * {@code timestamp}, {@code reason} (for draining nodes, with the jobs they wait for), plus {@code user}
+ * (who drained them), {@code source} (whose drains: admin, health, epilog, lost, reboot) and
+ * {@code jobs} (the jobs that keep draining nodes from being drained).
  */
 final class ResourceFormat {
     /** What {@code resource status} shows unless {@code -o} says otherwise. */
-    static final String STATUS_DEFAULT = "{state:>10} {up:>2} {nnodes:>6} {nodelist:<20} {reason}";
+    static final String STATUS_DEFAULT = "{state:>10} {up:>2} {nnodes:>6} {nodelist:<20} {source:<7} {reason}";
     /** {@code -o long}: ranks, and who drained when. */
     static final String STATUS_LONG = "{state:>10} {up:>2} {nnodes:>6} {ranks:<10} {nodelist:<20} {timestamp:<20} "
-            + "{user:<10} {reason}";
+            + "{user:<10} {source:<7} {reason}";
     /** The drain list. */
-    static final String DRAIN_DEFAULT = "{timestamp:<20} {state:<8} {user:<10} {nodelist:<20} {reason}";
+    static final String DRAIN_DEFAULT = "{timestamp:<20} {state:<8} {user:<10} {source:<7} {nodelist:<20} {reason}";
 
     /** Every state {@code -s} accepts, in the order groups are printed; {@code drain} and the rest are sets of them. */
     static final List<String> STATES = List.of("avail", "exclude", "draining", "drained", "torpid", "lost", "offline");
@@ -43,9 +45,17 @@ final class ResourceFormat {
             new OutputFormat.Field<>("nodelist", "NODELIST", g -> ResourceView.hostlist(g.hosts())),
             new OutputFormat.Field<>("timestamp", "TIME", g -> g.time() > 0 ? time(g.time()) : ""),
             new OutputFormat.Field<>("user", "USER", ResourceView.Group::user),
-            new OutputFormat.Field<>("reason", "REASON", g -> g.reason() == null ? "" : g.reason()));
+            new OutputFormat.Field<>("source", "SOURCE", ResourceView.Group::source),
+            new OutputFormat.Field<>("jobs", "JOBS", g -> String.join(",", g.jobs().stream().map(String::valueOf).toList())),
+            new OutputFormat.Field<>("reason", "REASON", ResourceFormat::reason));
 
     private ResourceFormat() {}
+
+    /** The drain reasons, and for draining nodes the jobs they wait for: {@code os update (waiting on job 42)}. */
+    static String reason(ResourceView.Group g) {
+        String r = g.reason() == null ? "" : g.reason();
+        return g.jobs().isEmpty() ? r : r + (r.isEmpty() ? "" : " ") + "(waiting on " + ResourceView.jobList(g.jobs()) + ")";
+    }
 
     /** The format {@code -o} names ({@code default}, {@code long} or fields). */
     static OutputFormat<ResourceView.Group> status(String spec) {
@@ -129,6 +139,9 @@ final class ResourceFormat {
             o.put("ranks", FIELDS.get("ranks").value().apply(g));
             o.put("nodelist", ResourceView.hostlist(g.hosts()));
             o.put("reason", g.reason());
+            o.put("source", g.source().isEmpty() ? null : g.source());
+            ArrayNode jobs = o.putArray("jobs");
+            g.jobs().forEach(jobs::add);
             o.put("user", g.user().isEmpty() ? null : g.user());
             if (g.time() > 0) {
                 o.put("timestamp", g.time());

@@ -69,6 +69,8 @@ public final class ResourceInfoCommand implements Callable<Integer> {
                     info.put("state", ResourceView.state(n));
                     info.put("up", n.path("state").asText().equals("online"));
                     info.set("drain", n.path("drain"));
+                    info.set("drains", n.path("drains"));
+                    info.set("reboot", n.path("reboot"));
                 }
             }
             info.set("history", Json.tree(client.call("resource.eventlog", ResourceView.LEADER,
@@ -151,8 +153,27 @@ public final class ResourceInfoCommand implements Callable<Integer> {
                 i.path("jobs").isEmpty() ? "none" : join(i.path("jobs")));
         JsonNode d = i.path("drain");
         if (d.isObject()) {
-            out.printf("   Drain=%s Reason=%s User=%s Since=%s%n", d.path("state").asText(), quote(d.path("reason").asText()),
-                    d.path("user").asText(), ResourceFormat.time(d.path("time").asDouble()));
+            List<JsonNode> all = ResourceView.drains(i);
+            List<Long> waiting = new ArrayList<>();
+            d.path("jobs").forEach(j -> waiting.add(j.asLong()));
+            if (all.size() <= 1) {
+                out.printf("   Drain=%s Source=%s Reason=%s User=%s Since=%s%s%n", d.path("state").asText(),
+                        d.path("source").asText("-"), quote(d.path("reason").asText()), d.path("user").asText(),
+                        ResourceFormat.time(d.path("time").asDouble()), waitingOn(waiting));
+            } else {
+                out.printf("   Drain=%s Sources=%s%s%n", d.path("state").asText(), String.join(",",
+                        all.stream().map(x -> x.path("source").asText()).toList()), waitingOn(waiting));
+                for (JsonNode x : all) {
+                    out.printf("     Source=%s Reason=%s User=%s Since=%s%n", x.path("source").asText(),
+                            quote(x.path("reason").asText()), x.path("user").asText(),
+                            ResourceFormat.time(x.path("time").asDouble()));
+                }
+            }
+        }
+        JsonNode rb = i.path("reboot");
+        if (rb.isObject()) {
+            out.printf("   Reboot=%s Since=%s%s%n", rb.path("state").asText(), ResourceFormat.time(rb.path("since").asDouble()),
+                    rb.path("note").isTextual() ? " Note=" + quote(rb.path("note").asText()) : "");
         }
         JsonNode b = i.path("broker");
         if (b.has("unreachable")) {
@@ -180,6 +201,11 @@ public final class ResourceInfoCommand implements Callable<Integer> {
         JsonNode h = i.path("history");
         out.printf("   History=%s%n", h.isEmpty() ? "none" : h.size() + " event(s), oldest first:");
         h.forEach(e -> out.println("     " + ResourceEventlogCommand.line(e, true)));
+    }
+
+    /** {@code  WaitingOn=42,43} for a draining node, else nothing. */
+    private static String waitingOn(List<Long> jobs) {
+        return jobs.isEmpty() ? "" : " WaitingOn=" + String.join(",", jobs.stream().map(String::valueOf).toList());
     }
 
     private static String join(JsonNode arr) {

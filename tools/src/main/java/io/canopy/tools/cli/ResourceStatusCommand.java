@@ -18,7 +18,7 @@ import picocli.CommandLine.Model.CommandSpec;
 @Command(name = "status", mixinStandardHelpOptions = true,
         description = {"Show nodes grouped by state (avail, exclude, draining, drained, torpid, lost, offline), "
                 + "with drain reasons.",
-            "Fields for -o: state, statex, status, up, nnodes, ranks, nodelist, timestamp, user, reason "
+            "Fields for -o: state, statex, status, up, nnodes, ranks, nodelist, timestamp, user, source, jobs, reason "
                 + "(e.g. -o '{state:>10} {nnodes:>6} {ranks:<8} {nodelist}'); -o long adds ranks, time and user."})
 public final class ResourceStatusCommand implements Callable<Integer> {
     @Mixin
@@ -36,7 +36,8 @@ public final class ResourceStatusCommand implements Callable<Integer> {
     @Option(names = {"-n", "--no-header"}, description = "No header line.")
     boolean noHeader;
 
-    @Option(names = "--json", description = "Print {\"nodes\":[{rank, host, state, excluded, jobs, drain}, ...]} "
+    @Option(names = "--json", description = "Print {\"nodes\":[{rank, host, state, excluded, jobs, jobids, drain, drains, "
+            + "reboot}, ...]} "
             + "(only nodes in the --states, when given).")
     boolean json;
 

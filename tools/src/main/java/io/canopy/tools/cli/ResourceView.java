@@ -11,9 +11,13 @@ import java.util.Map;
 
 /** {@code resource.status} fetched once and grouped the way the resource commands print it. */
 final class ResourceView {
-    /** Rows of one group: a state (and for drains, one reason) with its hosts. */
-    record Group(String state, boolean up, String reason, String user, List<String> hosts, List<Integer> ranks,
-            double time) {}
+    /**
+     * Rows of one group: a state (and for drains, the same drains) with its hosts; {@code source}
+     * and {@code reason} list every drain of the group's nodes (a node drained by two sources shows
+     * both), {@code jobs} the jobs that keep draining nodes from being drained.
+     */
+    record Group(String state, boolean up, String source, String reason, String user, List<String> hosts,
+            List<Integer> ranks, double time, java.util.TreeSet<Long> jobs) {}
 
     /**
      * Where the resource commands send their requests: the resource module keeps its state on the
@@ -51,16 +55,53 @@ final class ResourceView {
                 if (!state(n).equals(order)) {
                     continue;
                 }
-                String reason = n.path("drain").path("reason").asText(null);
-                String key = order + "\u0000" + (reason == null ? "" : reason);
-                Group g = groups.computeIfAbsent(key, k -> new Group(order, n.path("state").asText().equals("online"),
-                        reason, n.path("drain").path("user").asText(""), new ArrayList<>(), new ArrayList<>(),
-                        n.path("drain").path("time").asDouble(0)));
+                List<JsonNode> drains = drains(n);
+                String reasons = drains.isEmpty() ? null : String.join("; ", drains.stream()
+                        .map(d -> d.path("reason").asText()).toList());
+                String reason = reasons != null && n.path("reboot").isObject() // a reboot in progress: where it stands
+                        ? reasons + " [reboot: " + n.path("reboot").path("state").asText() + "]" : reasons;
+                String source = String.join(",", drains.stream().map(d -> d.path("source").asText()).toList());
+                boolean up = n.path("state").asText().equals("online");
+                String key = order + "\u0000" + source + "\u0000" + (reason == null ? "" : reason);
+                Group g = groups.computeIfAbsent(key, k -> new Group(order, up, source, reason,
+                        n.path("drain").path("user").asText(""), new ArrayList<>(), new ArrayList<>(),
+                        n.path("drain").path("time").asDouble(0), new java.util.TreeSet<>()));
                 g.hosts().add(n.path("host").asText());
                 g.ranks().add(n.path("rank").asInt());
+                if (order.equals("draining")) {
+                    jobs(n).forEach(g.jobs()::add);
+                }
             }
         }
         return new ArrayList<>(groups.values());
+    }
+
+    /**
+     * A node's drains, each with its source: {@code drains}, or from a leader of the previous
+     * release (which has none) its one {@code drain}, whose source is then unknown ({@code -}).
+     */
+    static List<JsonNode> drains(JsonNode n) {
+        List<JsonNode> out = new ArrayList<>();
+        if (n.path("drains").isArray()) {
+            n.path("drains").forEach(out::add);
+        } else if (n.path("drain").isObject()) {
+            com.fasterxml.jackson.databind.node.ObjectNode d = n.path("drain").deepCopy();
+            d.put("source", "-");
+            out.add(d);
+        }
+        return out;
+    }
+
+    /** The jobs running on a node (what keeps a draining node from being drained). */
+    static List<Long> jobs(JsonNode n) {
+        List<Long> out = new ArrayList<>();
+        n.path("jobids").forEach(j -> out.add(j.asLong()));
+        return out;
+    }
+
+    /** {@code job 42} or {@code jobs 7,9}. */
+    static String jobList(java.util.Collection<Long> ids) {
+        return (ids.size() == 1 ? "job " : "jobs ") + String.join(",", ids.stream().map(String::valueOf).toList());
     }
 
     static String hostlist(List<String> hosts) {

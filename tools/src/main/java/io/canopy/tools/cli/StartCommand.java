@@ -59,7 +59,9 @@ public final class StartCommand implements Callable<Integer> {
         }
         PrintWriter err = spec.commandLine().getErr();
         TestInstance.Options options = TestInstance.Options.of(size).fanout(fanout).rundir(rundir)
-                .brokerArgs(brokerArgs).timeout(Durations.parse("--timeout", timeout));
+                .brokerArgs(brokerArgs).timeout(Durations.parse("--timeout", timeout))
+                .fakeReboot(size > 1); // `canopy resource reboot` restarts a broker with a new boot id
+
         try (TestInstance instance = TestInstance.start(options)) {
             if (command.isEmpty()) {
                 return waitForInterrupt(instance);

@@ -8,6 +8,6 @@ import picocli.CommandLine.IVersionProvider;
 public final class VersionProvider implements IVersionProvider {
     @Override
     public String[] getVersion() {
-        return new String[] {"canopy " + BuildVersion.version() + " (protocol " + Message.PROTOCOL_VERSION + ")"};
+        return new String[] {io.canopy.overlay.Dialect.software()};
     }
 }

@@ -55,10 +55,11 @@ public record InstanceSetup(BrokerConfig broker, ZmqOverlay overlay) {
 
     /** The built-in modules' {@code key=value} arguments from the configuration's tables. */
     public static java.util.Map<String, java.util.Map<String, String>> moduleArgs(InstanceConfig config) {
+        java.util.Map<String, String> jobExec = new java.util.LinkedHashMap<>(config.jobExec().moduleArgs());
+        jobExec.putAll(config.resource().nodeArgs()); // the node runs the reboot command and the health check
         return java.util.Map.of(
-                "resource", java.util.Map.of("drain_on_lost", Boolean.toString(config.resource().drainOnLost()),
-                        "exclude", config.resource().excludeRanks().toString()),
-                "job-exec", config.jobExec().moduleArgs(),
+                "resource", config.resource().moduleArgs(),
+                "job-exec", jobExec,
                 // with a privileged launcher, brokers that are not root still run every user's jobs
                 "job-manager", java.util.Map.of("other_users",
                         Boolean.toString(config.jobExec().launcherSocket().isPresent())));

@@ -165,7 +165,7 @@ public final class MetricsExporter implements AutoCloseable {
                     byState.put(s, 0);
                 }
                 Map<String, Integer> bySource = new LinkedHashMap<>();
-                for (String s : List.of("operator", "lost", "epilog")) {
+                for (String s : List.of("admin", "health", "epilog", "lost", "reboot")) {
                     bySource.put(s, 0);
                 }
                 for (JsonNode n : status.path("nodes")) {
@@ -173,18 +173,19 @@ public final class MetricsExporter implements AutoCloseable {
                     byState.merge(state, 1, Integer::sum);
                     f.gauge("canopy_node_up", "1 when the node's broker is online (as its parent sees it).",
                             n.path("state").asText().equals("online") ? 1 : 0, "node", n.path("host").asText());
-                    JsonNode d = n.path("drain");
-                    if (d.isObject()) {
-                        String source = drainSource(d.path("reason").asText());
+                    for (JsonNode d : drains(n)) {
+                        String source = d.path("source").asText();
                         bySource.merge(source, 1, Integer::sum);
-                        f.gauge("canopy_drain_timestamp_seconds", "When the node was drained (seconds since the epoch).",
-                                d.path("time").asDouble(), "node", n.path("host").asText(), "source", source);
+                        f.gauge("canopy_drain_timestamp_seconds", "When the node was drained by that source (seconds "
+                                + "since the epoch).", d.path("time").asDouble(), "node", n.path("host").asText(),
+                                "source", source);
                     }
                 }
                 byState.forEach((s, n) -> f.gauge("canopy_nodes", "Nodes by state, as canopy resource status shows them.",
                         n, "state", s));
                 bySource.forEach((s, n) -> f.gauge("canopy_drains", "Drained nodes by where the drain came from "
-                        + "(operator, lost: drain_on_lost, epilog: drain_on_epilog_failure).", n, "source", s));
+                        + "(admin, health, epilog, lost, reboot; a node drained by two counts under both).", n,
+                        "source", s));
             }
             JsonNode jobs = ask(f, "job-manager.stats", 0, null);
             if (jobs != null) {
@@ -222,12 +223,21 @@ public final class MetricsExporter implements AutoCloseable {
             return s.equals("online") ? "avail" : s;
         }
 
-        /** Where a drain came from, by its reason: {@code lost} (drain_on_lost), {@code epilog}, else {@code operator}. */
-        static String drainSource(String reason) {
-            if (reason.equals("lost")) {
-                return "lost";
+        /**
+         * A node's drains, each with its source; from a leader of the previous release, which has no
+         * {@code drains}, its one drain with the source guessed from its reason.
+         */
+        static List<JsonNode> drains(JsonNode n) {
+            List<JsonNode> out = new java.util.ArrayList<>();
+            if (n.path("drains").isArray()) {
+                n.path("drains").forEach(out::add);
+            } else if (n.path("drain").isObject()) {
+                com.fasterxml.jackson.databind.node.ObjectNode d = n.path("drain").deepCopy();
+                String reason = d.path("reason").asText();
+                d.put("source", reason.equals("lost") ? "lost" : reason.startsWith("epilog failed on ") ? "epilog" : "admin");
+                out.add(d);
             }
-            return reason.startsWith("epilog ") ? "epilog" : "operator";
+            return out;
         }
 
         private JsonNode ask(Families f, String topic, int nodeid, Object body) {

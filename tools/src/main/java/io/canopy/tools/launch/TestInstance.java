@@ -30,39 +30,49 @@ import java.util.stream.Stream;
 public final class TestInstance implements AutoCloseable {
     /** How to start an instance. */
     public record Options(int size, int fanout, Path rundir, List<String> brokerArgs, Duration timeout,
-            Duration keepalive, Duration torpid, Duration lost, boolean curve, String extraToml) {
+            Duration keepalive, Duration torpid, Duration lost, boolean curve, String extraToml, boolean fakeReboot) {
 
         public static Options of(int size) {
             return new Options(size, 2, null, List.of(), Duration.ofSeconds(120), Duration.ofSeconds(2),
-                    Duration.ofSeconds(10), Duration.ofSeconds(30), true, "");
+                    Duration.ofSeconds(10), Duration.ofSeconds(30), true, "", false);
+        }
+
+        /**
+         * With {@code on}, the instance's {@code [resource] reboot_command} and {@code health_check}
+         * are the fakes this class writes into the rundir ({@code fake-reboot}, {@code fake-health-check}):
+         * a broker that runs the reboot command gets a new boot id and is started again, as
+         * systemd would at boot. Needs more than one broker (a configured instance).
+         */
+        public Options fakeReboot(boolean on) {
+            return new Options(size, fanout, rundir, brokerArgs, timeout, keepalive, torpid, lost, curve, extraToml, on);
         }
 
         public Options fanout(int f) {
-            return new Options(size, f, rundir, brokerArgs, timeout, keepalive, torpid, lost, curve, extraToml);
+            return new Options(size, f, rundir, brokerArgs, timeout, keepalive, torpid, lost, curve, extraToml, fakeReboot);
         }
 
         public Options rundir(Path dir) {
-            return new Options(size, fanout, dir, brokerArgs, timeout, keepalive, torpid, lost, curve, extraToml);
+            return new Options(size, fanout, dir, brokerArgs, timeout, keepalive, torpid, lost, curve, extraToml, fakeReboot);
         }
 
         public Options brokerArgs(List<String> args) {
-            return new Options(size, fanout, rundir, args, timeout, keepalive, torpid, lost, curve, extraToml);
+            return new Options(size, fanout, rundir, args, timeout, keepalive, torpid, lost, curve, extraToml, fakeReboot);
         }
 
         public Options timeout(Duration t) {
-            return new Options(size, fanout, rundir, brokerArgs, t, keepalive, torpid, lost, curve, extraToml);
+            return new Options(size, fanout, rundir, brokerArgs, t, keepalive, torpid, lost, curve, extraToml, fakeReboot);
         }
 
         public Options heartbeats(Duration keep, Duration torp, Duration lostAfter) {
-            return new Options(size, fanout, rundir, brokerArgs, timeout, keep, torp, lostAfter, curve, extraToml);
+            return new Options(size, fanout, rundir, brokerArgs, timeout, keep, torp, lostAfter, curve, extraToml, fakeReboot);
         }
 
         public Options curve(boolean on) {
-            return new Options(size, fanout, rundir, brokerArgs, timeout, keepalive, torpid, lost, on, extraToml);
+            return new Options(size, fanout, rundir, brokerArgs, timeout, keepalive, torpid, lost, on, extraToml, fakeReboot);
         }
 
         public Options extraToml(String toml) {
-            return new Options(size, fanout, rundir, brokerArgs, timeout, keepalive, torpid, lost, curve, toml);
+            return new Options(size, fanout, rundir, brokerArgs, timeout, keepalive, torpid, lost, curve, toml, fakeReboot);
         }
     }
 
@@ -70,6 +80,8 @@ public final class TestInstance implements AutoCloseable {
     private final Path rundir;
     private final boolean ownsRundir;
     private final Process[] brokers;
+    /** Set by {@link #close()}: a broker that exits from then on is not started again. */
+    private volatile boolean closing;
 
     private TestInstance(Options options, Path rundir, boolean ownsRundir) {
         this.options = options;
@@ -148,8 +160,23 @@ public final class TestInstance implements AutoCloseable {
         return brokers[0];
     }
 
-    public Process process(int rank) {
+    public synchronized Process process(int rank) {
         return brokers[rank];
+    }
+
+    /** The fake reboot command of an instance started with {@link Options#fakeReboot}. */
+    public Path fakeReboot() {
+        return rundir.resolve("fake-reboot");
+    }
+
+    /** The fake health check of an instance started with {@link Options#fakeReboot}. */
+    public Path fakeHealthCheck() {
+        return rundir.resolve("fake-health-check");
+    }
+
+    /** Broker {@code rank}'s own directory (its socket, log and, for the fake reboot, boot_id and marker files). */
+    public Path brokerDirectory(int rank) {
+        return brokerDir(rank);
     }
 
     /** Environment for a command run inside the instance. */
@@ -172,7 +199,7 @@ public final class TestInstance implements AutoCloseable {
     }
 
     /** Starts broker {@code rank} again (after it exited or was killed); does not wait for run. */
-    public void restart(int rank) throws IOException {
+    public synchronized void restart(int rank) throws IOException {
         if (brokers[rank] != null && brokers[rank].isAlive()) {
             throw new IllegalStateException("rank " + rank + " is still running");
         }
@@ -185,7 +212,7 @@ public final class TestInstance implements AutoCloseable {
         long pauseMs = 10;
         String last = "not started";
         while (System.nanoTime() < deadline) {
-            Process p = brokers[rank];
+            Process p = process(rank);
             if (p != null && !p.isAlive()) {
                 throw new IOException("broker rank " + rank + " exited with status " + p.exitValue()
                         + " before it was ready; its log ends:\n" + logTail(rank, 20));
@@ -217,12 +244,17 @@ public final class TestInstance implements AutoCloseable {
     /** SIGTERM to every broker (leaves first), wait for their orderly exits, remove a temporary rundir. */
     @Override
     public void close() {
-        for (int r = brokers.length - 1; r >= 0; r--) {
-            if (brokers[r] != null) {
-                brokers[r].destroy();
+        closing = true;
+        Process[] all;
+        synchronized (this) {
+            all = brokers.clone();
+        }
+        for (int r = all.length - 1; r >= 0; r--) {
+            if (all[r] != null) {
+                all[r].destroy();
             }
         }
-        for (Process p : brokers) {
+        for (Process p : all) {
             if (p == null) {
                 continue;
             }
@@ -261,17 +293,21 @@ public final class TestInstance implements AutoCloseable {
         return options.size() == 1 ? rundir : rundir.resolve("r" + rank);
     }
 
-    private void launch(int rank) throws IOException {
+    private synchronized void launch(int rank) throws IOException {
         Path dir = brokerDir(rank);
         Files.createDirectories(dir);
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path bootId = dir.resolve("boot_id");
+        if (!Files.exists(bootId)) { // one boot per broker: the fake reboot gives it a new one
+            Files.writeString(bootId, java.util.UUID.randomUUID() + "\n");
+        }
         List<String> args = new ArrayList<>(List.of("broker", "--rundir", dir.toString(), "--hostname", "test" + rank,
                 "--statedir", dir.resolve("state").toString()));
         if (options.size() > 1) {
             args.addAll(List.of("--config", config().toString()));
         }
         args.addAll(options.brokerArgs());
-        List<String> jvm = new ArrayList<>(List.of("-XX:+UseSerialGC", "-Xss512k"));
+        List<String> jvm = new ArrayList<>(List.of("-XX:+UseSerialGC", "-Xss512k", "-D" + BOOT_ID_PROPERTY + "=" + bootId));
         if (options.size() > 8) {
             jvm.addAll(List.of("-XX:TieredStopAtLevel=1", "-Xmx96m")); // many JVMs on few cores
         }
@@ -279,8 +315,31 @@ public final class TestInstance implements AutoCloseable {
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("broker.log").toFile()))
                 .redirectErrorStream(true);
         pb.environment().remove("CANOPY_URI");
-        brokers[rank] = pb.start();
+        Process p = pb.start();
+        brokers[rank] = p;
+        p.onExit().thenRun(() -> startAfterReboot(rank, p));
     }
+
+    /**
+     * What systemd does at boot, for the fake reboot: a broker that exited after the fake reboot
+     * command left its marker ({@code rebooting}) is started again, unless the instance is closing.
+     */
+    private void startAfterReboot(int rank, Process exited) {
+        Path marker = brokerDir(rank).resolve("rebooting");
+        try {
+            synchronized (this) {
+                if (closing || brokers[rank] != exited || !Files.deleteIfExists(marker)) {
+                    return;
+                }
+                launch(rank);
+            }
+        } catch (IOException e) {
+            System.err.println("canopy: cannot start broker rank " + rank + " again after its fake reboot: " + e.getMessage());
+        }
+    }
+
+    /** Names the file a broker reads its boot id from instead of the kernel's (one boot per broker). */
+    public static final String BOOT_ID_PROPERTY = "canopy.test.boot-id-file";
 
     private void writeConfig() throws IOException {
         StringBuilder toml = new StringBuilder("# A test instance of " + options.size() + " brokers, each on its own loopback address\n");
@@ -302,8 +361,29 @@ public final class TestInstance implements AutoCloseable {
                 .append("keepalive_period = \"").append(options.keepalive().toMillis()).append("ms\"\n")
                 .append("torpid_timeout = \"").append(options.torpid().toMillis()).append("ms\"\n")
                 .append("lost_timeout = \"").append(options.lost().toMillis()).append("ms\"\n")
-                .append(options.extraToml()).append('\n');
+                .append(withFakeReboot(options.extraToml())).append('\n');
         Files.writeString(config(), toml);
+    }
+
+    /** {@code extra} with the fake reboot command and health check in its {@code [resource]} table, when asked for. */
+    private String withFakeReboot(String extra) throws IOException {
+        if (!options.fakeReboot()) {
+            return extra;
+        }
+        for (String name : List.of("fake-reboot", "fake-health-check")) {
+            try (var in = TestInstance.class.getResourceAsStream(name)) {
+                if (in == null) {
+                    throw new IOException("the build has no " + name);
+                }
+                Path p = rundir.resolve(name);
+                Files.write(p, in.readAllBytes());
+                Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxr-xr-x"));
+            }
+        }
+        String keys = "reboot_command = \"" + fakeReboot() + "\"\nhealth_check = \"" + fakeHealthCheck() + "\"\n";
+        int at = extra.indexOf("[resource]\n");
+        return at < 0 ? extra + "\n[resource]\n" + keys
+                : extra.substring(0, at + 11) + keys + extra.substring(at + 11);
     }
 
     private static int freePort(String address) throws IOException {

@@ -71,12 +71,12 @@ class JobFormatTest {
     @Test
     void drainWaitCountsDrainedNodesAndNamesTheOnesStillBusy() throws Exception {
         JsonNode status = json("{'nodes':[{'rank':1,'host':'node1','drain':{'state':'drained'}},"
-                + "{'rank':2,'host':'node2','drain':{'state':'draining'}},{'rank':3,'host':'node3','drain':null},"
-                + "{'rank':4,'host':'node4','drain':{'state':'draining'}}]}");
+                + "{'rank':2,'host':'node2','jobids':[7],'drain':{'state':'draining'}},{'rank':3,'host':'node3','drain':null},"
+                + "{'rank':4,'host':'node4','jobids':[8,9],'drain':{'state':'draining'}}]}");
 
         DrainWait.Progress p = DrainWait.progress(status, Set.of(1, 2, 4));
 
-        assertEquals("draining node[1-2,4]: 1 of 3 drained; waiting on node[2,4]", p.line());
+        assertEquals("draining node[1-2,4]: 1 of 3 drained; waiting on node2 (job 7), node4 (jobs 8,9)", p.line());
         assertTrue(DrainWait.progress(status, Set.of(1)).waiting().isEmpty());
     }
 }
