@@ -64,6 +64,9 @@ final class OverlayServices {
             m.put("since", c.since().toEpochMilli());
             m.put("reason", c.why());
             m.put("connects", v.connects(c.rank()));
+            if (broker.overlay() != null) {
+                broker.overlay().silence(c.rank()).ifPresent(d -> m.put("heardMsAgo", d.toMillis()));
+            }
             children.add(m);
         }
         out.put("children", children);

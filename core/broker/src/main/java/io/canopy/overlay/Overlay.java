@@ -1,5 +1,8 @@
 package io.canopy.overlay;
 
+import java.time.Duration;
+import java.util.Optional;
+
 import io.canopy.message.Message;
 import java.io.IOException;
 
@@ -44,6 +47,15 @@ public interface Overlay extends AutoCloseable {
 
     /** Ends the burst the calling thread began: whatever was held leaves now. */
     default void endBurst() {}
+
+    /**
+     * How long {@code child} has been silent: the time since anything was last heard from it, as of
+     * the overlay's last heartbeat scan (so up to one keepalive period old); empty for a child never
+     * heard from, or an overlay that does not keep it. Shown by {@code canopy resource info}.
+     */
+    default Optional<Duration> silence(int child) {
+        return Optional.empty();
+    }
 
     @Override
     void close();

@@ -53,6 +53,8 @@ import java.util.TreeSet;
 public final class ResourceModule implements BrokerModule {
     /** How often a returned node's health check is asked for while its broker is still starting (once a second). */
     private static final int RETURN_TRIES = 120;
+    /** Tries made before a returned node must also be online in the members summary (10 s). */
+    private static final int MEMBERS_LAG_TRIES = 10;
     private ModuleContext ctx;
     private Inventory inventory;
     private DrainSet drains;
@@ -340,8 +342,9 @@ public final class ResourceModule implements BrokerModule {
             try {
                 if (err != null) {
                     // a broker is online to its parent before its modules run: ask again while it stays up
-                    if (tries < RETURN_TRIES && inventory.effective(rank).equals("online")
-                            && drains.get(rank, DrainSource.LOST) != null) {
+                    // (the members summary that says so may come a few heartbeats after this event)
+                    boolean up = tries < MEMBERS_LAG_TRIES || inventory.effective(rank).equals("online");
+                    if (tries < RETURN_TRIES && up && drains.get(rank, DrainSource.LOST) != null) {
                         ctx.schedule(Duration.ofSeconds(1), () -> returned(rank, tries + 1));
                     } else {
                         ctx.log().warn("resource: {} is back, but its health check could not run ({}); it stays "

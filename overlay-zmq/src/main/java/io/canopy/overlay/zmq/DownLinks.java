@@ -89,6 +89,8 @@ final class DownLinks {
     private final OverlayListener listener;
     private final ZMQ.Socket socket;
     private final Map<Integer, Child> byRank = new HashMap<>();
+    /** When each child was last heard (nanoTime), copied at every tick for other threads; kept after a loss. */
+    private final Map<Integer, Long> heardAt = new java.util.concurrent.ConcurrentHashMap<>();
     private final Map<ByteBuffer, Child> byIdentity = new HashMap<>();
     private final Map<Integer, PeerStatus> status = new ConcurrentHashMap<>();
     private final RateLimitedLog rare = new RateLimitedLog(LOG, 30_000_000_000L);
@@ -212,6 +214,12 @@ final class DownLinks {
     }
 
     /** A child's status as last decided; safe from any thread. */
+    /** Nanoseconds since {@code rank} was last heard, as of the last {@link #tick}; any thread. */
+    java.util.OptionalLong silence(int rank) {
+        Long at = heardAt.get(rank);
+        return at == null ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(Math.max(0, System.nanoTime() - at));
+    }
+
     PeerStatus status(int rank) {
         return status.getOrDefault(rank, PeerStatus.OFFLINE);
     }
@@ -289,6 +297,7 @@ final class DownLinks {
     void tick(long now) {
         long keepalive = settings.keepalive().toNanos();
         for (Child c : List.copyOf(byRank.values())) {
+            heardAt.put(c.rank, c.lastHeard);
             long silent = now - c.lastHeard;
             if (silent >= settings.lost().toNanos() + c.allowance) {
                 mark(c, PeerStatus.LOST, "no heartbeat for " + settings.lost().toSeconds() + "s");

@@ -123,6 +123,15 @@ public final class ZmqOverlay implements Overlay {
     }
 
     @Override
+    public java.util.Optional<java.time.Duration> silence(int child) {
+        if (down == null) {
+            return java.util.Optional.empty();
+        }
+        java.util.OptionalLong nanos = down.silence(child);
+        return nanos.isPresent() ? java.util.Optional.of(java.time.Duration.ofNanos(nanos.getAsLong())) : java.util.Optional.empty();
+    }
+
+    @Override
     public void announceState(String state) {
         if (down != null) {
             submit(new Task(() -> down.announce(state)));

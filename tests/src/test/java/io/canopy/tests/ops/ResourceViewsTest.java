@@ -113,11 +113,13 @@ class ResourceViewsTest {
         assertTrue(lines.get(1).matches("   Drain=drained Source=admin Reason=\"memory errors\" User=\\S+ Since=\\S+"), text::toString);
         assertTrue(lines.get(2).matches("   Broker=run Version=\\S+ Started=\\S+ Uptime=\\S+ Pid=\\d+ RoundTrip=[\\d.]+ms"),
                 text::toString);
-        assertTrue(lines.get(3).matches("   Parent=test1 \\(rank 1\\) Link=online Since=\\S+"), text::toString);
+        assertTrue(lines.get(3).matches("   Parent=test1 \\(rank 1\\) Link=online Since=\\S+ LastHeard=\\d+\\.\\ds ago"), text::toString);
         assertEquals("   Children=none", lines.get(4), text::toString);
         assertEquals("   History=3 event(s), oldest first:", lines.get(5), text::toString);
         assertTrue(lines.get(8).contains(" drain test3 "), text::toString);
         assertEquals("test1", json.path("parent").asText(), json::toString);
+        assertTrue(json.path("link").path("lastHeardSecondsAgo").isNumber()
+                && json.path("link").path("lastHeardSecondsAgo").asDouble() < 60, json::toString);
         assertEquals("run", json.path("broker").path("state").asText(), json::toString);
         assertTrue(json.path("broker").path("version").asText().startsWith("0."), json::toString);
         JsonNode root = ok(owner, "resource", "info", "test1", "--json").json();

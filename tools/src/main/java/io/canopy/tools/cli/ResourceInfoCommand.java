@@ -27,11 +27,12 @@ import picocli.CommandLine.Model.CommandSpec;
  * {@code canopy resource info HOST}: one node in full, as {@code scontrol show node} shows it: its
  * state and drain, the drain history from the resource eventlog, the jobs running there, its
  * broker (state, version, start time, uptime, pid), how its parent sees its link (status, since
- * when, why) and how long a round trip to it takes now, and its parent and children.
+ * when, why, how long ago it last heard the node) and how long a round trip to it takes now, and its
+ * parent and children.
  */
 @Command(name = "info", mixinStandardHelpOptions = true,
         description = {"Show one node in full, like scontrol show node: state and drain with its history, running "
-                + "jobs, its broker's state, version, start time and uptime, its link as its parent sees it, a round "
+                + "jobs, its broker's state, version, start time and uptime, its link as its parent sees it (and when it last heard the node), a round "
                 + "trip to it now, its parent and children."})
 public final class ResourceInfoCommand implements Callable<Integer> {
     private static final Duration ASK = Duration.ofSeconds(5);
@@ -111,6 +112,9 @@ public final class ResourceInfoCommand implements Callable<Integer> {
                             link.put("status", c.path("status").asText());
                             link.put("since", c.path("since").asDouble() / 1000.0);
                             link.set("reason", c.path("reason"));
+                            if (c.has("heardMsAgo")) {
+                                link.put("lastHeardSecondsAgo", c.path("heardMsAgo").asLong() / 1000.0);
+                            }
                         }
                     }
                 } catch (RpcException e) {
@@ -188,9 +192,11 @@ public final class ResourceInfoCommand implements Callable<Integer> {
         if (i.path("parent").isNull()) {
             out.println("   Parent=none (the leader)");
         } else {
-            out.printf("   Parent=%s (rank %d) Link=%s Since=%s%s%n", i.path("parent").asText(), i.path("parentRank").asInt(),
+            out.printf("   Parent=%s (rank %d) Link=%s Since=%s%s%s%n", i.path("parent").asText(), i.path("parentRank").asInt(),
                     l.path("status").asText(l.path("unknown").asText("?")),
                     l.has("since") ? ResourceFormat.time(l.path("since").asDouble()) : "?",
+                    l.has("lastHeardSecondsAgo") ? String.format(java.util.Locale.ROOT, " LastHeard=%.1fs ago",
+                            l.path("lastHeardSecondsAgo").asDouble()) : "",
                     l.path("reason").isTextual() && !l.path("status").asText().equals("online")
                             ? " Reason=" + quote(l.path("reason").asText()) : "");
         }
