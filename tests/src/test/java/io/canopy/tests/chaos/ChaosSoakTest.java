@@ -125,6 +125,7 @@ class ChaosSoakTest {
                 checkDrains(f, target);
             }
             jobs.stop();
+            undrainAll();
             settle(jobs, runs);
         }
         System.out.println(summary(done));
@@ -278,10 +279,14 @@ class ChaosSoakTest {
 
     // ---- drains ----
 
-    /** Drains a leaf (at most two at a time, so that three-node jobs can run) or undrains one. */
+    /**
+     * Drains a leaf or undrains one; at most two at a time and always three leaves left, so that
+     * three-node jobs can run (with fanout 2 only four of the eight ranks are leaves).
+     */
     private void changeADrain() throws IOException, RpcException {
         List<Integer> free = leaves().stream().filter(r -> !drains.containsKey(r)).toList();
-        if (drains.size() < 2 && (drains.isEmpty() || random.nextBoolean())) {
+        int most = Math.max(1, Math.min(2, leaves().size() - 3));
+        if (drains.size() < most && (drains.isEmpty() || random.nextBoolean())) {
             int r = pick(free);
             String reason = "chaos drain " + seed + "." + drainChecks;
             Rpc.call(instance.socket(0), "resource.drain", 0, Map.of("targets", Integer.toString(r), "reason", reason));
@@ -342,6 +347,15 @@ class ChaosSoakTest {
     }
 
     // ---- the end ----
+
+    /** The operator's drains end with the day, so that every queued job can run; each was kept to the end. */
+    private void undrainAll() throws IOException, RpcException {
+        for (int r : drains.keySet()) {
+            Rpc.call(instance.socket(0), "resource.undrain", 0, Map.of("targets", Integer.toString(r)));
+        }
+        drains.clear();
+        drainTimes.clear();
+    }
 
     /** Every submission answered, every job ended exactly once as it should, no task ran twice. */
     private void settle(JobStream jobs, Path runs) throws IOException, RpcException {
