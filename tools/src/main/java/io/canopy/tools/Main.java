@@ -50,10 +50,6 @@ public final class Main {
             System.setProperty("org.apache.logging.log4j.simplelog.level", "WARN");
             System.setProperty("org.apache.logging.log4j.simplelog.logFile", "system.err");
         }
-        if (args.length > 0 && args[0].equals("broker")) {
-            // the threads a broker starts inherit its rank (BrokerLog): one JVM may host several brokers
-            System.setProperty("log4j2.isThreadContextMapInheritable", "true");
-        }
         if (args.length > 0 && args[0].equals("broker") && System.getProperty("jdk.lang.Process.launchMechanism") == null
                 && Runtime.version().feature() <= 21) {
             // job-exec starts a process per task: vfork starts them 1.4x as fast as Java 17's default

@@ -21,8 +21,9 @@ import org.apache.logging.log4j.core.util.KeyValuePair;
  *
  * <p>A broker's threads are told apart by the Log4j thread context key {@value #RANK_KEY}: the
  * thread that builds and starts a broker sets it ({@link #enter}), and every thread the broker
- * starts from then on inherits it (the JVM runs with {@code log4j2.isThreadContextMapInheritable},
- * set by {@code Main}). The JVM's own console output names the rank on each line too.
+ * starts from then on inherits it ({@code log4j2.isThreadContextMapInheritable}, set in
+ * {@code log4j2.component.properties}). A thread from a pool the JVM shares (the JDK's process
+ * reaper) carries no rank: its lines go to the JVM's output only. The JVM's own console output names the rank on each line too.
  */
 public final class BrokerLog implements AutoCloseable {
     /** The thread context key naming the rank a thread works for. */
