@@ -254,10 +254,23 @@ public final class TestInstance implements AutoCloseable {
      * broker that shared its JVM comes back in a JVM of its own (its old JVM may still host others).
      */
     public synchronized void restart(int rank) throws IOException {
-        if (brokers[rank] != null && brokers[rank].isAlive() && (options.brokersPerProcess() == 1 || Files.exists(socket(rank)))) {
-            throw new IllegalStateException("rank " + rank + " is still running");
+        restart(rank, rank);
+    }
+
+    /**
+     * Starts ranks {@code first..last} again in one JVM (they all exited or were killed, as when their
+     * packed JVM was killed); does not wait for run.
+     */
+    public synchronized void restart(int first, int last) throws IOException {
+        for (int r = first; r <= last; r++) {
+            if (brokers[r] != null && brokers[r].isAlive() && (options.brokersPerProcess() == 1 || Files.exists(socket(r)))) {
+                throw new IllegalStateException("rank " + r + " is still running");
+            }
         }
-        launch(rank, rank);
+        if (first != last && options.brokersPerProcess() == 1) {
+            throw new IllegalArgumentException("a JVM per broker: restart ranks one at a time");
+        }
+        launch(first, last);
     }
 
     /** Waits until broker {@code rank} answers {@code broker.uptime} with state {@code run}. */
