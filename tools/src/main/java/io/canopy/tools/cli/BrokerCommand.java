@@ -109,11 +109,13 @@ public final class BrokerCommand implements Callable<Integer> {
             modules = STANDARD_MODULES;
         }
         BrokerHost host = new BrokerHost(stopWait);
+        host.handleSignals();
         Integer failed = ranks != null ? startRanks(host) : startOne(host);
         if (failed != null) {
+            host.shutdownAll("a broker could not start");
+            host.awaitAll();
             return failed;
         }
-        host.handleSignals();
         return host.awaitAll();
     }
 

@@ -29,15 +29,25 @@ public final class BrokerHost {
         this.stopWait = stopWait;
     }
 
-    /** Hosts a started broker; {@code afterExit} (may be null) is closed once it has exited. */
-    public synchronized void add(Broker broker, AutoCloseable afterExit) {
-        running.add(new Hosted(broker, afterExit));
+    /**
+     * Hosts a started broker; {@code afterExit} (may be null) is closed once it has exited. A broker
+     * added after a signal (the JVM was told to stop while it started its brokers) is shut down too.
+     */
+    public void add(Broker broker, AutoCloseable afterExit) {
+        boolean stopping;
+        synchronized (this) {
+            running.add(new Hosted(broker, afterExit));
+            stopping = signalledAt != 0;
+        }
+        if (stopping) {
+            broker.shutdown("signal");
+        }
     }
 
     /**
      * SIGTERM and SIGINT start an orderly shutdown of every broker here instead of the JVM's own
      * exit (status 143 or 130, which systemd counts as a failure); an exit by another way (SIGHUP)
-     * shuts them down too.
+     * shuts them down too. Call before the first broker starts.
      */
     public void handleSignals() {
         for (String name : List.of("TERM", "INT")) {
