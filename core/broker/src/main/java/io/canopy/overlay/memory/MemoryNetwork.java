@@ -22,7 +22,8 @@ import org.apache.logging.log4j.Logger;
  *   <li>{@link #cut}: the link between a rank and its parent drops everything both ways, with no
  *       connection reset (a pulled cable): both sides find out from the silence alone;
  *   <li>{@link #freeze}: a broker's overlay stops running (SIGSTOP, as seen from the tree): what is
- *       sent to it and by it waits, and on {@link #thaw} it notices its own stall;
+ *       sent to it and by it waits, a child that dropped its link cannot connect to it again (a
+ *       handshake needs both sides), and on {@link #thaw} it notices its own stall;
  *   <li>{@link #kill}: a broker vanishes without a goodbye (kill -9): its children see their
  *       connection close at once, its parent only when a send to it fails.
  * </ul>
@@ -148,7 +149,8 @@ public final class MemoryNetwork {
 
     /**
      * Hands {@code s} from {@code child} to its parent; false when there is no parent process to
-     * take it (it is not started, or gone). Reaching it opens the child's connection to it.
+     * take it (it is not started, or gone, or frozen while the child has no connection to it yet).
+     * Reaching it opens the child's connection to it.
      */
     synchronized boolean toParent(MemoryOverlay child, Signal s) {
         if (live.get(child.rank()) != child) {
@@ -161,7 +163,13 @@ public final class MemoryNetwork {
         if (parent == null) {
             return false;
         }
-        connections.put(child.rank(), new Connection(child, parent));
+        Connection c = connections.get(child.rank());
+        if (c == null || c.child() != child || c.parent() != parent) {
+            if (parent.frozen()) {
+                return false; // a new connection's handshake needs the parent to answer
+            }
+            connections.put(child.rank(), new Connection(child, parent));
+        }
         String identity = child.identity();
         parent.arrive(() -> parent.fromChild(child.rank(), identity, s));
         return true;

@@ -174,6 +174,12 @@ public final class MemoryOverlay implements Overlay {
         }
     }
 
+    boolean frozen() {
+        synchronized (gate) {
+            return frozen;
+        }
+    }
+
     void freeze() {
         synchronized (gate) {
             LOG.info("memory overlay of rank {}: frozen", rank());
