@@ -147,19 +147,19 @@ public final class MiniInstance implements AutoCloseable {
 
     /** How {@code parent}'s broker sees {@code child} ({@code online}, {@code lost}, ...), from overlay.status. */
     public String childStatus(int parent, int child) throws RpcException {
-        for (JsonNode c : call(parent, "overlay.status", null).path("children")) {
-            if (c.path("rank").asInt() == child) {
-                return c.path("status").asText();
-            }
-        }
-        throw new IllegalArgumentException("rank " + child + " is not a child of rank " + parent);
+        return linkOf(parent, child).path("status").asText();
     }
 
     /** How many times {@code parent}'s broker has seen {@code child} come online. */
     public int connects(int parent, int child) throws RpcException {
+        return linkOf(parent, child).path("connects").asInt();
+    }
+
+    /** {@code child}'s entry in {@code parent}'s overlay.status. */
+    private JsonNode linkOf(int parent, int child) throws RpcException {
         for (JsonNode c : call(parent, "overlay.status", null).path("children")) {
             if (c.path("rank").asInt() == child) {
-                return c.path("connects").asInt();
+                return c;
             }
         }
         throw new IllegalArgumentException("rank " + child + " is not a child of rank " + parent);

@@ -64,12 +64,11 @@ final class DownLinks {
     private long graceUntil;
     private boolean stalled;
 
-    DownLinks(MemoryOverlay overlay, MemoryNetwork network, Topology topology, MemoryNetwork.Timeouts timeouts,
-            OverlayListener listener) {
+    DownLinks(MemoryOverlay overlay, OverlayListener listener) {
         this.overlay = overlay;
-        this.network = network;
-        this.topology = topology;
-        this.timeouts = timeouts;
+        this.network = overlay.network();
+        this.topology = overlay.topology();
+        this.timeouts = overlay.timeouts();
         this.listener = listener;
         this.rejoinAllowance = timeouts.helloMax().toNanos() + timeouts.keepalive().toNanos();
         for (int c : topology.children()) {

@@ -60,10 +60,10 @@ public final class MemoryOverlay implements Overlay {
     public void start(OverlayListener l) {
         this.listener = l;
         if (topology.parent() >= 0) {
-            up = new UpLink(this, network, topology, timeouts, l);
+            up = new UpLink(this, l);
         }
         if (!topology.children().isEmpty()) {
-            down = new DownLinks(this, network, topology, timeouts, l);
+            down = new DownLinks(this, l);
         }
         network.started(this);
         running = true;
@@ -139,6 +139,18 @@ public final class MemoryOverlay implements Overlay {
 
     int rank() {
         return topology.rank();
+    }
+
+    MemoryNetwork network() {
+        return network;
+    }
+
+    Topology topology() {
+        return topology;
+    }
+
+    MemoryNetwork.Timeouts timeouts() {
+        return timeouts;
     }
 
     int parentRank() {

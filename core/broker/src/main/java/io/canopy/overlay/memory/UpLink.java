@@ -32,12 +32,11 @@ final class UpLink {
     /** The last hello found no parent process (logged once per streak). */
     private boolean waiting;
 
-    UpLink(MemoryOverlay overlay, MemoryNetwork network, Topology topology, MemoryNetwork.Timeouts timeouts,
-            OverlayListener listener) {
+    UpLink(MemoryOverlay overlay, OverlayListener listener) {
         this.overlay = overlay;
-        this.network = network;
-        this.topology = topology;
-        this.timeouts = timeouts;
+        this.network = overlay.network();
+        this.topology = overlay.topology();
+        this.timeouts = overlay.timeouts();
         this.listener = listener;
         this.backoff = timeouts.helloMin().toNanos();
     }
