@@ -95,6 +95,10 @@ class MiniInstanceTest {
         mini.start(0).awaitState(BrokerState.RUN);
         awaitOnline(IdSet.range(0, 6));
         assertEquals(1, count(0), "what the leader's module had not committed died with it, as with kill -9");
+        for (int r = 1; r < mini.size(); r++) {
+            assertEquals(0, mini.call(r, "overlay.status", null).path("eventGaps").asLong(),
+                    "rank " + r + ": a restarted leader numbers events from 1 again; that is no gap");
+        }
     }
 
     @Test
