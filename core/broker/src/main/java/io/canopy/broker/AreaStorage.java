@@ -7,7 +7,7 @@ import java.util.Set;
 
 /**
  * The committed state of one module's area, wherever it is kept: the leader's MapDB file (the state
- * store's) or memory ({@link MemoryAreaStorage}). {@link StagedArea} keeps the changes not yet
+ * store's) or memory ({@code MemoryAreaStorage}). {@link StagedArea} keeps the changes not yet
  * committed in front of it.
  */
 public interface AreaStorage {

@@ -4,15 +4,12 @@ import java.io.IOException;
 import java.util.Map;
 
 /**
- * How a {@link MemoryStateKeeper} writes what it hands up to its parent at shutdown, and reads what
+ * How a {@code MemoryStateKeeper} writes what it hands up to its parent at shutdown, and reads what
  * the parent hands back at the next start. A real instance uses the state store's checkpoint file
- * (versioned MapDB, zlib-compressed); {@link #MESSAGE_PACK} needs nothing outside the core, for a
- * one-broker instance and for brokers tested inside one JVM.
+ * (versioned MapDB, zlib-compressed); MessagePack ({@code MessagePackHandUp}, the keeper's default)
+ * needs nothing outside the core, for a one-broker instance and for brokers tested inside one JVM.
  */
 public interface HandUpFormat {
-
-    /** MessagePack of the rank, the host, the areas and the children's checkpoints. */
-    HandUpFormat MESSAGE_PACK = new MessagePackHandUp();
 
     /**
      * What is handed up: the committed areas (module name to key to value) and the checkpoints the

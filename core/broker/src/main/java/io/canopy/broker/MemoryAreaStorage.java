@@ -7,7 +7,7 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 
-/** An area's committed state in memory, for {@link MemoryCheckpointStore}. */
+/** An area's committed state in memory, for {@code MemoryCheckpointStore}. */
 final class MemoryAreaStorage implements AreaStorage {
     private final Map<String, byte[]> values = new ConcurrentHashMap<>();
 

@@ -17,9 +17,9 @@ public final class MemoryStateKeeper implements StateKeeper {
     private MemoryCheckpointStore store = new MemoryCheckpointStore();
     private final Map<Integer, byte[]> kept = new HashMap<>();
 
-    /** A keeper that hands up MessagePack ({@link HandUpFormat#MESSAGE_PACK}). */
+    /** A keeper that hands up MessagePack, for a one-broker instance and for tests. */
     public MemoryStateKeeper() {
-        this(HandUpFormat.MESSAGE_PACK);
+        this(new MessagePackHandUp());
     }
 
     /** A keeper that hands up, and reads back, {@code format}. */

@@ -4,7 +4,7 @@ import io.canopy.module.Payloads;
 import io.canopy.module.RpcException;
 import java.io.IOException;
 
-/** {@link HandUpFormat#MESSAGE_PACK}: the hand-up as MessagePack, with nothing but the core. */
+/** The hand-up as MessagePack of the rank, the host, the areas and the children's checkpoints: nothing but the core. */
 final class MessagePackHandUp implements HandUpFormat {
 
     /** What is written. */

@@ -14,7 +14,7 @@ import java.util.TreeSet;
  * A module's area as the module sees it: its puts and removes are staged here, in memory, until
  * {@link #commit()} hands them to the storage in one step. A commit that fails keeps them staged,
  * so the module can commit again once the disk has room. Every checkpoint store has its areas
- * staged this way: {@link MemoryCheckpointStore} over memory, the state store's durable store
+ * staged this way: {@code MemoryCheckpointStore} over memory, the state store's durable store
  * over its MapDB file.
  */
 public final class StagedArea implements Checkpoint {
