@@ -1,10 +1,10 @@
 package io.canopy.mini;
 
 import io.canopy.broker.CheckpointStore;
-import io.canopy.broker.MemoryCheckpointStore;
 import io.canopy.broker.MemoryStateKeeper;
 import io.canopy.broker.StateKeeper;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -28,8 +28,12 @@ final class MiniKeeper implements StateKeeper {
     MiniKeeper afterCrash() {
         MiniKeeper next = new MiniKeeper(durable);
         if (durable) {
-            ((MemoryCheckpointStore) next.store()).replace(((MemoryCheckpointStore) store()).export());
-            next.keepChildren(Map.copyOf(kept));
+            try { // the committed areas and the kept children, through the keeper's own image of them
+                next.inner.restore(inner.handUp(0, "statedir", Map.of()));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            next.kept.putAll(kept);
         }
         return next;
     }
