@@ -1,12 +1,13 @@
 package io.canopy.bench;
 
+import io.canopy.broker.MemoryStateKeeper;
 import io.canopy.client.CanopyClient;
 import io.canopy.message.Message;
 import io.canopy.message.NodeId;
 import io.canopy.module.Payloads;
 import io.canopy.overlay.zmq.CurveCertificate;
 import io.canopy.statestore.CheckpointFile;
-import io.canopy.statestore.HandedStore;
+import io.canopy.statestore.CheckpointFormat;
 import io.canopy.statestore.Snapshot;
 import io.canopy.tools.launch.TestInstance;
 import java.time.Duration;
@@ -345,8 +346,9 @@ public final class TreeBench {
             received = router.recv();
         }
         long t2 = System.nanoTime();
-        HandedStore restored = HandedStore.from(CheckpointFile.fromBytes(received));
-        int n = restored.area("job-manager").keys().size();
+        MemoryStateKeeper restored = new MemoryStateKeeper(new CheckpointFormat());
+        restored.restore(received);
+        int n = restored.store().area("job-manager").keys().size();
         long t3 = System.nanoTime();
         if (n != 100_000) {
             throw new IllegalStateException("restored " + n + " records, not 100000");

@@ -1,5 +1,6 @@
 package io.canopy.statestore;
 
+import io.canopy.broker.AreaStorage;
 import io.canopy.module.RpcException;
 import java.util.Map;
 import java.util.Optional;

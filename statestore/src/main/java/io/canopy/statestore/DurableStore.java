@@ -1,6 +1,7 @@
 package io.canopy.statestore;
 
 import io.canopy.broker.CheckpointStore;
+import io.canopy.broker.StagedArea;
 import io.canopy.module.Checkpoint;
 import io.canopy.module.RpcException;
 import java.io.IOException;

@@ -42,7 +42,7 @@ public final class LeaderKeeper implements StateKeeper {
 
     @Override
     public byte[] handUp(int rank, String host, Map<Integer, byte[]> children) throws IOException {
-        return CheckpointFile.toBytes(HandedStore.empty().snapshot(rank, host, children));
+        return CheckpointFile.toBytes(Snapshot.of(rank, host, Map.of(), children));
     }
 
     @Override

@@ -33,7 +33,11 @@ import org.apache.logging.log4j.Logger;
  * <p>Life: {@link #start()} opens the local socket at once (it answers status from the first
  * moment), then walks join (a follower waits for its parent's hello), init (built-in modules
  * start), quorum (the leader waits for its quorum, a follower for its parent to run) and run.
- * {@link #shutdown} walks cleanup, shutdown, finalize (modules stop and checkpoint) and exit.
+ * {@link #shutdown} walks cleanup, shutdown, finalize (modules stop and checkpoint) and exit. The
+ * broker fires the {@link BrokerEvent}s; {@link StateTable} decides where each leads.
+ *
+ * <p>The built-in services and the shutdown coordinator see the broker only through
+ * {@link BrokerContext} (the inner {@code Context}); modules through {@link BrokerLink}.
  */
 public final class Broker implements LocalConnector.Sink {
     private static final Logger LOG = LogManager.getLogger(Broker.class);
@@ -46,6 +50,7 @@ public final class Broker implements LocalConnector.Sink {
     private final BrokerRpc rpc = new BrokerRpc();
     private final ShutdownCoordinator coordinator;
     private final ConfigServices configServices;
+    private final CheckpointServices checkpoints;
     /**
      * One timer thread for every broker of the JVM (a JVM may host many): a timer only hands its
      * task to the broker's loop, so it never waits long. It inherits no thread context (a log line
@@ -68,6 +73,7 @@ public final class Broker implements LocalConnector.Sink {
     private final CountDownLatch exited = new CountDownLatch(1);
     private final Instant startedAt = Instant.now();
     private final Link link = new Link();
+    private final Context context = new Context();
     private final Set<Integer> quorumMembers = new TreeSet<>();
     private final Thread loop;
     private LocalConnector connector;
@@ -87,7 +93,7 @@ public final class Broker implements LocalConnector.Sink {
         this.keeper = keeper;
         this.overlay = overlay;
         this.router = new Router(config.topology(), states::state, () -> hasRun);
-        this.modules = new ModuleHost(keeper::store);
+        this.modules = new ModuleHost(keeper::store, router, link, this::execute);
         this.view = new OverlayView(config.topology().children());
         this.parentLink = config.topology().parent() >= 0 && overlay != null
                 ? new ParentLink(overlay, this::backlogOverflow) : null;
@@ -102,21 +108,24 @@ public final class Broker implements LocalConnector.Sink {
         router.subscriptions().add(rpc, "shutdown.");
         this.loop = new Thread(this::runLoop, "broker");
         quorumMembers.add(config.rank());
-        this.subtree = new SubtreeReports(this);
+        this.subtree = new SubtreeReports(context);
         states.onChange((from, to) -> {
             if (overlay != null) {
                 overlay.announceState(to.label());
             }
             subtree.changed(); // the parent counts this broker as a member once it runs
         });
-        new BrokerServices(this).register(router.registry());
-        new ModuleServices(this).register(router.registry());
-        new OverlayServices(this).register(router.registry());
-        this.configServices = new ConfigServices(this);
-        configServices.register(router.registry());
-        subtree.register(router.registry());
-        this.coordinator = new ShutdownCoordinator(this);
-        coordinator.register(router.registry());
+        this.configServices = new ConfigServices(context);
+        this.checkpoints = new CheckpointServices(context);
+        this.coordinator = new ShutdownCoordinator(context, new Steps());
+        ServiceRegistry registry = router.registry();
+        new BrokerServices(context, logRing, this::clientCount, this::shutdown, this::kill).register(registry);
+        new ModuleServices(context).register(registry);
+        new OverlayServices(context, overlay, parentLink, configServices::running, this::online).register(registry);
+        configServices.register(registry);
+        subtree.register(registry);
+        checkpoints.register(registry);
+        coordinator.register(registry);
     }
 
     public BrokerConfig config() {
@@ -197,73 +206,12 @@ public final class Broker implements LocalConnector.Sink {
         return exited.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    // ---- package-private, for built-in services (broker thread) ----
-
-    Router router() {
-        return router;
-    }
-
-    ModuleHost modules() {
-        return modules;
-    }
-
-    BrokerLink link() {
-        return link;
-    }
-
-    LogRing logRing() {
-        return logRing;
-    }
-
-    StateMachine states() {
-        return states;
-    }
-
-    OverlayView view() {
-        return view;
-    }
-
-    Overlay overlay() {
-        return overlay;
-    }
-
-    ParentLink parentLink() {
-        return parentLink;
-    }
-
-    StateKeeper keeper() {
-        return keeper;
-    }
-
-    ConfigServices configServices() {
-        return configServices;
-    }
-
-    BrokerRpc rpc() {
-        return rpc;
-    }
-
-    /** Runs {@code task} on the broker thread after a delay (never after the broker exited). */
-    void schedule(long delay, TimeUnit unit, Runnable task) {
-        if (running) {
-            TIMERS.schedule(() -> {
-                if (running) {
-                    execute(task);
-                }
-            }, delay, unit);
-        }
-    }
-
-    Instant startedAt() {
-        return startedAt;
-    }
-
-    int clientCount() {
+    private int clientCount() {
         return connector == null ? 0 : connector.clientCount();
     }
 
     /** The leader learns that {@code rank} is online (for its quorum). */
-    void online(int rank) {
+    private void online(int rank) {
         quorumMembers.add(rank);
         checkQuorum();
     }
@@ -272,7 +220,7 @@ public final class Broker implements LocalConnector.Sink {
 
     private void join() {
         if (config.topology().parent() < 0) {
-            states.move("parent-none", BrokerState.INIT);
+            states.fire(BrokerEvent.PARENT_NONE);
             initialized = true;
             initialize();
         }
@@ -287,41 +235,14 @@ public final class Broker implements LocalConnector.Sink {
             return;
         }
         if (initialized) {
-            states.move("parent-ready", BrokerState.QUORUM);
-            // This broker kept its live state: the parent may forget the checkpoint it kept for it.
-            parentLink.deliver(Message.request("state.checkpoint-drop", config.topology().parent(), 0,
-                    Payloads.encode(Map.of("rank", config.rank()))).withFlags(Message.FLAG_NORESPONSE)
-                    .withCredentials(config.ownerUid(), io.canopy.message.Role.OWNER));
+            states.fire(BrokerEvent.PARENT_READY_REJOIN);
+            checkpoints.dropAtParent();
             followParent();
         } else {
-            states.move("parent-ready", BrokerState.INIT);
+            states.fire(BrokerEvent.PARENT_READY);
             initialized = true;
-            fetchCheckpoint();
+            checkpoints.restoreFromParent(this::initialize);
         }
-    }
-
-    /** A follower's init: ask the parent for the checkpoint it kept for this broker, then start modules. */
-    private void fetchCheckpoint() {
-        Message ask = rpc.prepare(Message.request("state.checkpoint-get", config.topology().parent(), 0,
-                Payloads.encode(Map.of("rank", config.rank())))
-                .withCredentials(config.ownerUid(), io.canopy.message.Role.OWNER), resp -> {
-                    if (resp.isError()) {
-                        LOG.warn("could not get this broker's checkpoint from the parent ({}); starting without it",
-                                resp.errstr());
-                    } else {
-                        try {
-                            byte[] cp = Payloads.tree(resp.payload()).path("checkpoint").binaryValue();
-                            if (cp != null && cp.length > 0) {
-                                keeper.restore(cp);
-                                LOG.info("restored this broker's checkpoint from the parent ({} bytes)", cp.length);
-                            }
-                        } catch (IOException | io.canopy.module.RpcException e) {
-                            LOG.error("the checkpoint from the parent is unusable ({}); starting without it", e.getMessage());
-                        }
-                    }
-                    initialize();
-                });
-        router.request(ask.pushRoute(rpc.id()));
     }
 
     private void onParentState(String parentState) {
@@ -339,7 +260,7 @@ public final class Broker implements LocalConnector.Sink {
                 || coordinator.active() && now == BrokerState.RUN) {
             LOG.warn("lost the parent (rank {}): {}; back to join, retrying; local work goes on and "
                     + "upstream requests wait", config.topology().parent(), why);
-            states.move("parent-lost", BrokerState.JOIN);
+            states.fire(BrokerEvent.PARENT_LOST);
         }
     }
 
@@ -379,7 +300,7 @@ public final class Broker implements LocalConnector.Sink {
             return;
         }
         if (remaining.isEmpty()) {
-            states.move("init-success", BrokerState.QUORUM);
+            states.fire(BrokerEvent.INIT_SUCCESS);
             if (config.topology().parent() < 0) {
                 checkQuorum();
             } else {
@@ -394,10 +315,10 @@ public final class Broker implements LocalConnector.Sink {
         }
         String name = remaining.remove(0);
         try {
-            modules.start(modules.instantiate(name), config.moduleArgs().getOrDefault(name, Map.of()), link, router, (runner, failure) -> execute(() -> {
+            modules.start(modules.instantiate(name), config.moduleArgs().getOrDefault(name, Map.of()), (runner, failure) -> execute(() -> {
                 if (failure != null) {
                     LOG.error("built-in module {} failed to start: {}", name, failure.toString(), failure);
-                    discard(runner);
+                    modules.discard(runner);
                     shutdown("module " + name + " failed to start");
                 } else {
                     loadInitialModules(remaining);
@@ -410,73 +331,32 @@ public final class Broker implements LocalConnector.Sink {
     }
 
     private void checkQuorum() {
-        if (states.state() == BrokerState.QUORUM && config.topology().parent() < 0
+        if (states.can(BrokerEvent.QUORUM_FULL) && config.topology().parent() < 0
                 && quorumMembers.size() >= config.quorum()) {
-            states.move("quorum-full", BrokerState.RUN);
+            states.fire(BrokerEvent.QUORUM_FULL);
             hasRun = true;
         }
     }
 
     private void followParent() {
-        if (states.state() == BrokerState.QUORUM && view.parentUp() && view.parentState().equals("run")) {
-            states.move("parent-run", BrokerState.RUN);
+        if (states.can(BrokerEvent.PARENT_RUN) && view.parentUp() && view.parentState().equals("run")) {
+            states.fire(BrokerEvent.PARENT_RUN);
             hasRun = true;
         }
     }
 
-    /** Moves to {@code shutdown} (through cleanup from run): the broker now waits for its children. */
-    void enterShutdown() {
-        BrokerState now = states.state();
-        if (now == BrokerState.RUN) {
-            states.move("shutdown", BrokerState.CLEANUP);
-            states.move("cleanup-none", BrokerState.SHUTDOWN);
-        } else if (now.ordinal() < BrokerState.SHUTDOWN.ordinal()) {
-            states.move("shutdown", BrokerState.SHUTDOWN);
+    /** Moves to {@code shutdown}, through cleanup from run; nothing once there or past it. */
+    private void enterShutdown() {
+        if (states.can(BrokerEvent.SHUTDOWN)) {
+            states.fire(BrokerEvent.SHUTDOWN);
         }
-    }
-
-    /** Moves to {@code finalize} and stops the modules (they checkpoint), last loaded first. */
-    void finalizeModules(Runnable then) {
-        if (states.state() == BrokerState.SHUTDOWN) {
-            states.move("children-complete", BrokerState.FINALIZE);
+        if (states.can(BrokerEvent.CLEANUP_NONE)) {
+            states.fire(BrokerEvent.CLEANUP_NONE);
         }
-        stopModules(new ArrayList<>(modules.loaded()), then);
-    }
-
-    private void stopModules(List<ModuleRunner> remaining, Runnable then) {
-        if (remaining.isEmpty()) {
-            then.run();
-            return;
-        }
-        ModuleRunner runner = remaining.remove(remaining.size() - 1);
-        unload(runner, failure -> stopModules(remaining, then));
-    }
-
-    /** Forgets every trace of a module that stopped or failed: services, subscriptions, its hop. */
-    void discard(ModuleRunner runner) {
-        router.registry().removeOwner(runner.id());
-        router.subscriptions().removeAll(runner.id());
-        router.detach(runner.id());
-        modules.forget(runner.name());
-    }
-
-    /** Unregisters a module, stops it on its thread, and calls {@code then} on the broker thread. */
-    void unload(ModuleRunner runner, java.util.function.Consumer<Throwable> then) {
-        router.registry().removeOwner(runner.id());
-        router.subscriptions().removeAll(runner.id());
-        runner.stop(failure -> execute(() -> {
-            if (failure != null) {
-                LOG.error("module {} failed while stopping: {}", runner.name(), failure.toString());
-            } else {
-                LOG.info("module {} unloaded", runner.name());
-            }
-            discard(runner);
-            then.accept(failure);
-        }));
     }
 
     /** Says goodbye to the parent, closes every socket and the state store, and ends the loop. */
-    void exit() {
+    private void exit() {
         if (states.state() == BrokerState.EXIT) {
             return;
         }
@@ -484,13 +364,11 @@ public final class Broker implements LocalConnector.Sink {
             overlay.goodbye();
             overlay.close();
         }
-        if (states.state().ordinal() < BrokerState.SHUTDOWN.ordinal()) {
-            states.move("shutdown", BrokerState.SHUTDOWN);
+        enterShutdown();
+        if (states.can(BrokerEvent.CHILDREN_NONE)) {
+            states.fire(BrokerEvent.CHILDREN_NONE);
         }
-        if (states.state() == BrokerState.SHUTDOWN) {
-            states.move("children-none", BrokerState.FINALIZE);
-        }
-        states.move("finalize-done", BrokerState.EXIT);
+        states.fire(BrokerEvent.FINALIZE_DONE);
         if (connector != null) {
             connector.close();
         }
@@ -535,6 +413,17 @@ public final class Broker implements LocalConnector.Sink {
             LOG.error("closing the state store failed: {}", e.toString());
         }
         exited.countDown();
+    }
+
+    /** Runs {@code task} on the broker thread after a delay (never after the broker exited). */
+    private void schedule(long delay, TimeUnit unit, Runnable task) {
+        if (running) {
+            TIMERS.schedule(() -> {
+                if (running) {
+                    execute(task);
+                }
+            }, delay, unit);
+        }
     }
 
     private void backlogOverflow(Message dropped) {
@@ -656,6 +545,90 @@ public final class Broker implements LocalConnector.Sink {
         }
     }
 
+    /** The broker's part of a shutdown, as the coordinator drives it. */
+    private final class Steps implements ShutdownCoordinator.Steps {
+        @Override
+        public void enterShutdown() {
+            Broker.this.enterShutdown();
+        }
+
+        @Override
+        public void finalizeModules(Runnable then) {
+            if (states.can(BrokerEvent.CHILDREN_COMPLETE)) {
+                states.fire(BrokerEvent.CHILDREN_COMPLETE);
+            }
+            modules.unloadAll(then);
+        }
+
+        @Override
+        public void exit() {
+            Broker.this.exit();
+        }
+    }
+
+    /** The broker as its built-in services and shutdown coordinator see it. */
+    private final class Context implements BrokerContext {
+        @Override
+        public BrokerConfig config() {
+            return config;
+        }
+
+        @Override
+        public Router router() {
+            return router;
+        }
+
+        @Override
+        public BrokerRpc rpc() {
+            return rpc;
+        }
+
+        @Override
+        public StateKeeper keeper() {
+            return keeper;
+        }
+
+        @Override
+        public ModuleHost modules() {
+            return modules;
+        }
+
+        @Override
+        public OverlayView view() {
+            return view;
+        }
+
+        @Override
+        public BrokerState state() {
+            return states.state();
+        }
+
+        @Override
+        public double secondsInState() {
+            return states.secondsInState();
+        }
+
+        @Override
+        public Instant startedAt() {
+            return startedAt;
+        }
+
+        @Override
+        public void toParent(Message message) {
+            parentLink.deliver(message);
+        }
+
+        @Override
+        public void execute(Runnable task) {
+            Broker.this.execute(task);
+        }
+
+        @Override
+        public void schedule(long delay, TimeUnit unit, Runnable task) {
+            Broker.this.schedule(delay, unit, task);
+        }
+    }
+
     /** The broker as its modules see it. */
     private final class Link implements BrokerLink {
         @Override
@@ -687,7 +660,7 @@ public final class Broker implements LocalConnector.Sink {
                 }
                 LOG.error("module {} threw {} and is being unloaded; the broker carries on",
                         runner.name(), cause.toString());
-                discard(runner);
+                modules.discard(runner);
                 runner.abandon();
             });
         }

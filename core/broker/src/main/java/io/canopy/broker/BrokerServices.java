@@ -12,6 +12,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
+import java.util.function.IntSupplier;
 
 /**
  * The broker's own services, answered on the broker thread:
@@ -31,10 +33,23 @@ import java.util.Optional;
  * </ul>
  */
 final class BrokerServices {
-    private final Broker broker;
+    private final BrokerContext ctx;
+    private final LogRing logRing;
+    private final IntSupplier clientCount;
+    private final Consumer<String> shutdown;
+    private final Consumer<String> kill;
 
-    BrokerServices(Broker broker) {
-        this.broker = broker;
+    /**
+     * {@code clientCount} tells how many clients are connected; {@code shutdown} begins this
+     * broker's own orderly shutdown with a reason; {@code kill} makes it vanish without one.
+     */
+    BrokerServices(BrokerContext ctx, LogRing logRing, IntSupplier clientCount, Consumer<String> shutdown,
+            Consumer<String> kill) {
+        this.ctx = ctx;
+        this.logRing = logRing;
+        this.clientCount = clientCount;
+        this.shutdown = shutdown;
+        this.kill = kill;
     }
 
     void register(ServiceRegistry registry) {
@@ -58,64 +73,64 @@ final class BrokerServices {
             long eventSeq) {}
 
     private void ping(Message req) {
-        broker.router().respond(req.response(req.payload()));
+        ctx.router().respond(req.response(req.payload()));
     }
 
     private void uptime(Message req) {
-        BrokerConfig c = broker.config();
-        double up = Duration.between(broker.startedAt(), Instant.now()).toNanos() / 1e9;
-        respond(req, new Uptime(broker.state().label(), c.rank(), c.size(), up,
-                broker.states().secondsInState(), c.hostname(), c.ownerUid(),
+        BrokerConfig c = ctx.config();
+        double up = Duration.between(ctx.startedAt(), Instant.now()).toNanos() / 1e9;
+        respond(req, new Uptime(ctx.state().label(), c.rank(), c.size(), up,
+                ctx.secondsInState(), c.hostname(), c.ownerUid(),
                 ProcessHandle.current().pid(), c.topology().parent() < 0 ? null : c.topology().parent(),
-                Message.PROTOCOL_VERSION, BuildVersion.version(), broker.startedAt().toEpochMilli() / 1000.0,
+                Message.PROTOCOL_VERSION, BuildVersion.version(), ctx.startedAt().toEpochMilli() / 1000.0,
                 io.canopy.overlay.Dialect.CURRENT));
     }
 
     private void stats(Message req) {
-        Router r = broker.router();
-        respond(req, new Stats(broker.clientCount(), r.subscriptions().count(),
-                broker.modules().loaded().size(), r.requestsRouted(), r.responsesDropped(), r.lastEventSeq()));
+        Router r = ctx.router();
+        respond(req, new Stats(clientCount.getAsInt(), r.subscriptions().count(),
+                ctx.modules().loaded().size(), r.requestsRouted(), r.responsesDropped(), r.lastEventSeq()));
     }
 
     private void dmesg(Message req) throws RpcException {
         JsonNode body = Payloads.tree(req.payload());
         long after = body.path("after").asLong(0);
-        List<LogRing.Entry> entries = broker.logRing().snapshot();
+        List<LogRing.Entry> entries = logRing.snapshot();
         if (after > 0) {
             entries = entries.stream().filter(e -> e.seq() > after).toList();
         }
         if (body.path("clear").asBoolean(false)) {
-            broker.logRing().clear();
+            logRing.clear();
         }
         respond(req, Map.of("entries", entries));
     }
 
     private void shutdown(Message req) throws RpcException {
         String reason = Payloads.tree(req.payload()).path("reason").asText("requested by uid " + req.userid());
-        respond(req, Map.of("state", broker.state().label()));
-        broker.shutdown(reason);
+        respond(req, Map.of("state", ctx.state().label()));
+        shutdown.accept(reason);
     }
 
     private void kill(Message req) throws RpcException {
         String reason = Payloads.tree(req.payload()).path("reason").asText("requested by uid " + req.userid());
-        respond(req, Map.of("rank", broker.config().rank()));
-        broker.kill(reason);
+        respond(req, Map.of("rank", ctx.config().rank()));
+        kill.accept(reason);
     }
 
     private void subscription(Message req, boolean add) throws RpcException {
         JsonNode body = Payloads.tree(req.payload());
         String prefix = body.path("topic").asText("");
-        Optional<Endpoint> sender = broker.router().endpoint(req.lastHop());
+        Optional<Endpoint> sender = ctx.router().endpoint(req.lastHop());
         if (sender.isEmpty()) {
             return; // the client left before its request was handled
         }
         if (add) {
-            broker.router().subscriptions().add(sender.get(), prefix);
+            ctx.router().subscriptions().add(sender.get(), prefix);
             respond(req, Map.of("topic", prefix));
-        } else if (broker.router().subscriptions().remove(sender.get().id(), prefix)) {
+        } else if (ctx.router().subscriptions().remove(sender.get().id(), prefix)) {
             respond(req, Map.of("topic", prefix));
         } else {
-            broker.router().respond(req.errorResponse(Errno.ENOENT, "no subscription to '" + prefix + "'"));
+            ctx.router().respond(req.errorResponse(Errno.ENOENT, "no subscription to '" + prefix + "'"));
         }
     }
 
@@ -126,14 +141,14 @@ final class BrokerServices {
             throw new RpcException(Errno.EINVAL, "event.publish needs a topic, e.g. {\"topic\":\"test.hello\"}");
         }
         JsonNode payload = body.get("payload");
-        broker.router().publish(Message.event(topic, payload == null ? new byte[0] : Payloads.encode(payload)));
+        ctx.router().publish(Message.event(topic, payload == null ? new byte[0] : Payloads.encode(payload)));
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("topic", topic);
-        out.put("seq", broker.router().lastEventSeq());
+        out.put("seq", ctx.router().lastEventSeq());
         respond(req, out);
     }
 
     private void respond(Message req, Object body) {
-        broker.router().respond(req.response(Payloads.encode(body)));
+        ctx.router().respond(req.response(Payloads.encode(body)));
     }
 }

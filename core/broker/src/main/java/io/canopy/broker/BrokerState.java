@@ -4,7 +4,8 @@ import java.util.Locale;
 
 /**
  * The broker's life, in the order it is lived. {@code canopy uptime} and {@code canopy overlay
- * status} show these names.
+ * status} show these names. Which moves are allowed, and on which {@link BrokerEvent}, is
+ * {@link StateTable}'s to say.
  *
  * <pre>
  *  join -> init -> quorum -> run -> cleanup -> shutdown -> finalize -> exit
@@ -43,20 +44,5 @@ public enum BrokerState {
     /** True in the states where the broker serves requests beyond status. */
     public boolean serves() {
         return this == RUN || this == CLEANUP;
-    }
-
-    /**
-     * True when moving from this state to {@code next} is allowed: one step forward; straight to
-     * {@code shutdown} (on failure or signal) from any state before it; from run back to join when
-     * the parent vanished; from join to quorum when a broker that already ran rejoins.
-     */
-    public boolean canMoveTo(BrokerState next) {
-        if (next.ordinal() == ordinal() + 1) {
-            return true;
-        }
-        if ((this == RUN || this == QUORUM) && next == JOIN || this == JOIN && next == QUORUM) {
-            return true; // parent lost, and the rejoin of a broker that had already run
-        }
-        return next == SHUTDOWN && ordinal() < SHUTDOWN.ordinal();
     }
 }

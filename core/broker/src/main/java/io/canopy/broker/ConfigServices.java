@@ -39,21 +39,21 @@ final class ConfigServices {
     private static final TypeReference<Map<String, Object>> TABLES = new TypeReference<>() {};
     private static final TypeReference<Map<String, Map<String, String>>> ARGS = new TypeReference<>() {};
 
-    private final Broker broker;
+    private final BrokerContext ctx;
     private ConfigSource source;
     private Map<String, Object> running = Map.of();
     private long generation;
     private Instant applied = Instant.now();
 
-    ConfigServices(Broker broker) {
-        this.broker = broker;
+    ConfigServices(BrokerContext ctx) {
+        this.ctx = ctx;
     }
 
     void register(ServiceRegistry registry) {
         registry.addBuiltin("config.get", Access.USER, true, this::get);
         registry.addBuiltin("config.reload", Access.OWNER, false, this::reload);
-        broker.rpc().onEvent("config.update", this::onUpdate);
-        broker.router().subscriptions().add(broker.rpc(), "config.");
+        ctx.rpc().onEvent("config.update", this::onUpdate);
+        ctx.router().subscriptions().add(ctx.rpc(), "config.");
     }
 
     /** The file this broker was started with and what it said then. */
@@ -74,11 +74,11 @@ final class ConfigServices {
         out.put("generation", generation);
         out.put("applied", applied.toEpochMilli() / 1000.0);
         out.put("config", running);
-        broker.router().respond(req.response(Payloads.encode(out)));
+        ctx.router().respond(req.response(Payloads.encode(out)));
     }
 
     private void reload(Message req) throws RpcException {
-        if (broker.config().rank() != 0) {
+        if (ctx.config().rank() != 0) {
             throw new RpcException(Errno.EINVAL, "config reload is done by the leader (rank 0), which sends the "
                     + "result to every broker; send it to rank 0 (canopy config reload does)");
         }
@@ -109,10 +109,10 @@ final class ConfigServices {
             out.put("applied", changes.applied());
             out.put("restart", changes.restart());
             out.put("modules", modules);
-            out.put("brokers", broker.config().size());
-            broker.router().publish(Message.event("config.update", Payloads.encode(update))
-                    .withCredentials(broker.config().ownerUid(), Role.OWNER));
-            broker.router().respond(req.response(Payloads.encode(out)));
+            out.put("brokers", ctx.config().size());
+            ctx.router().publish(Message.event("config.update", Payloads.encode(update))
+                    .withCredentials(ctx.config().ownerUid(), Role.OWNER));
+            ctx.router().respond(req.response(Payloads.encode(out)));
         });
         if (!changes.restart().isEmpty()) {
             LOG.warn("config reload: {} changed in {} but take(s) effect only when the brokers start again",
@@ -150,7 +150,7 @@ final class ConfigServices {
                 update.get("applied") instanceof List<?> l && !l.isEmpty() ? l : "nothing");
         Map<String, String> outcome = new java.util.TreeMap<>();
         List<ModuleRunner> targets = new ArrayList<>();
-        for (ModuleRunner m : broker.modules().loaded()) {
+        for (ModuleRunner m : ctx.modules().loaded()) {
             Map<String, String> a = args.get(m.name());
             if (a != null && !a.equals(m.config().values())) {
                 targets.add(m);
@@ -162,7 +162,7 @@ final class ConfigServices {
         }
         int[] left = {targets.size()};
         for (ModuleRunner m : targets) {
-            m.reconfigure(new ModuleConfig(args.get(m.name())), (result, error) -> broker.execute(() -> {
+            m.reconfigure(new ModuleConfig(args.get(m.name())), (result, error) -> ctx.execute(() -> {
                 switch (result) {
                     case APPLIED -> outcome.put(m.name(), "applied");
                     case UNSUPPORTED -> {

@@ -1,84 +1,48 @@
 package io.canopy.broker;
 
 import io.canopy.module.Checkpoint;
-import java.util.HashMap;
 import java.util.Map;
-import java.util.Optional;
-import java.util.Set;
-import java.util.TreeSet;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Checkpoints kept in memory for the life of the broker process: a module's state outlives its own
- * reload, not a broker restart. Each area has staged changes that {@code commit} publishes, as the
- * durable store does.
+ * reload, not a broker restart (unless it is handed up and back, see {@link MemoryStateKeeper}).
+ * Areas stage changes as the durable store's do ({@link StagedArea}), and {@code commit} publishes
+ * them here (it cannot fail); only committed values are {@link #committed}.
  */
 public final class MemoryCheckpointStore implements CheckpointStore {
-    private final Map<String, Area> areas = new ConcurrentHashMap<>();
+    private final Map<String, MemoryAreaStorage> committed = new ConcurrentHashMap<>();
+    private final Map<String, StagedArea> areas = new ConcurrentHashMap<>();
+
+    /** A store with nothing in it. */
+    public MemoryCheckpointStore() {
+        this(Map.of());
+    }
+
+    /** A store whose areas start with {@code contents} (module name to key to value), copied. */
+    public MemoryCheckpointStore(Map<String, Map<String, byte[]>> contents) {
+        contents.forEach((module, values) -> committed.put(module, new MemoryAreaStorage(values)));
+    }
 
     @Override
     public Checkpoint area(String module) {
-        return areas.computeIfAbsent(module, k -> new Area());
+        return areas.computeIfAbsent(module, m -> new StagedArea(storage(m)));
     }
 
-    /** Every area's committed contents. */
-    public Map<String, Map<String, byte[]>> export() {
-        Map<String, Map<String, byte[]>> out = new java.util.TreeMap<>();
-        areas.forEach((name, area) -> out.put(name, Map.copyOf(area.committed)));
-        return out;
-    }
-
-    /** Replaces the committed contents of the given areas (state handed back at start). */
-    public void replace(Map<String, Map<String, byte[]>> contents) {
-        contents.forEach((name, values) -> {
-            Area a = (Area) area(name);
-            synchronized (a) {
-                a.committed.clear();
-                a.committed.putAll(values);
+    /** The committed state of every area that has any, copied: module name to key to value. */
+    public Map<String, Map<String, byte[]>> committed() {
+        Map<String, Map<String, byte[]>> values = new TreeMap<>();
+        committed.forEach((module, storage) -> {
+            Map<String, byte[]> copy = storage.copy();
+            if (!copy.isEmpty()) {
+                values.put(module, copy);
             }
         });
+        return values;
     }
 
-    private static final class Area implements Checkpoint {
-        private final Map<String, byte[]> committed = new ConcurrentHashMap<>();
-        private final Map<String, byte[]> staged = new HashMap<>();
-        private final Set<String> removed = new TreeSet<>();
-
-        @Override
-        public synchronized Optional<byte[]> getBytes(String key) {
-            if (removed.contains(key)) {
-                return Optional.empty();
-            }
-            byte[] v = staged.get(key);
-            return Optional.ofNullable(v != null ? v : committed.get(key));
-        }
-
-        @Override
-        public synchronized void putBytes(String key, byte[] value) {
-            removed.remove(key);
-            staged.put(key, value.clone());
-        }
-
-        @Override
-        public synchronized void remove(String key) {
-            staged.remove(key);
-            removed.add(key);
-        }
-
-        @Override
-        public synchronized Set<String> keys() {
-            Set<String> all = new TreeSet<>(committed.keySet());
-            all.addAll(staged.keySet());
-            all.removeAll(removed);
-            return all;
-        }
-
-        @Override
-        public synchronized void commit() {
-            committed.putAll(staged);
-            removed.forEach(committed::remove);
-            staged.clear();
-            removed.clear();
-        }
+    private MemoryAreaStorage storage(String module) {
+        return committed.computeIfAbsent(module, m -> new MemoryAreaStorage(Map.of()));
     }
 }

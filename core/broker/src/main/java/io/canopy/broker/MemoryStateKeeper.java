@@ -1,23 +1,31 @@
 package io.canopy.broker;
 
-import io.canopy.module.Payloads;
-import io.canopy.module.RpcException;
 import java.io.IOException;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 
 /**
- * A keeper without files, for a one-broker instance without a state directory and for tests:
- * checkpoints live as long as the process; what is handed up is MessagePack of the areas and the
- * children's checkpoints.
+ * The state keeper without files of its own: a follower's (its state lives in memory while it runs,
+ * is handed up to the parent at shutdown, with the checkpoints of its own children inside, and is
+ * handed back at the next start), a one-broker instance's without a state directory, and tests'.
+ * What is handed up is written in a {@link HandUpFormat}: the state store's checkpoint file in a
+ * real instance, MessagePack by default.
  */
 public final class MemoryStateKeeper implements StateKeeper {
-    private final MemoryCheckpointStore store = new MemoryCheckpointStore();
-    private final Map<Integer, byte[]> children = new HashMap<>();
+    private final HandUpFormat format;
+    private MemoryCheckpointStore store = new MemoryCheckpointStore();
+    private final Map<Integer, byte[]> kept = new HashMap<>();
 
-    /** What a memory keeper hands up. */
-    record Handed(int rank, String host, Map<String, Map<String, byte[]>> areas, Map<Integer, byte[]> children) {}
+    /** A keeper that hands up MessagePack, for a one-broker instance and for tests. */
+    public MemoryStateKeeper() {
+        this(new MessagePackHandUp());
+    }
+
+    /** A keeper that hands up, and reads back, {@code format}. */
+    public MemoryStateKeeper(HandUpFormat format) {
+        this.format = format;
+    }
 
     @Override
     public CheckpointStore store() {
@@ -34,33 +42,31 @@ public final class MemoryStateKeeper implements StateKeeper {
         if (fromParent.length == 0) {
             return;
         }
-        try {
-            Handed h = Payloads.decode(fromParent, Handed.class);
-            store.replace(h.areas());
-            children.putAll(h.children());
-        } catch (RpcException e) {
-            throw new IOException("the checkpoint from the parent is unreadable: " + e.getMessage(), e);
-        }
+        HandUpFormat.Contents c = format.read(fromParent);
+        store = new MemoryCheckpointStore(c.areas());
+        kept.putAll(c.children());
     }
 
     @Override
-    public byte[] handUp(int rank, String host, Map<Integer, byte[]> handed) {
-        return Payloads.encode(new Handed(rank, host, store.export(), handed));
+    public byte[] handUp(int rank, String host, Map<Integer, byte[]> children) throws IOException {
+        Map<Integer, byte[]> all = new HashMap<>(kept);
+        all.putAll(children); // what the children just handed up replaces what was kept for them
+        return format.write(rank, host, new HandUpFormat.Contents(store.committed(), all));
     }
 
     @Override
-    public void keepChildren(Map<Integer, byte[]> handed) {
-        children.putAll(handed);
+    public void keepChildren(Map<Integer, byte[]> children) {
+        kept.putAll(children);
     }
 
     @Override
     public Optional<byte[]> takeChild(int rank) {
-        return Optional.ofNullable(children.remove(rank));
+        return Optional.ofNullable(kept.remove(rank));
     }
 
     @Override
     public void dropChild(int rank) {
-        children.remove(rank);
+        kept.remove(rank);
     }
 
     @Override

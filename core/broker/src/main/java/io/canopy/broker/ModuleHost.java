@@ -18,15 +18,19 @@ import java.util.Map;
 import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
 import java.util.TreeMap;
+import java.util.concurrent.Executor;
 import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 import java.util.regex.Pattern;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
 /**
  * Finds, loads and unloads modules: built-ins by name from the class path, others from a jar with
- * a class loader of their own. Refuses a second module of the same name. Used only on the broker
- * thread (module start and stop run on the module's thread and report back).
+ * a class loader of their own. Refuses a second module of the same name. A module it loads is
+ * attached to the router; one it unloads or that fails leaves no trace there (services,
+ * subscriptions, its hop). Used only on the broker thread (module start and stop run on the
+ * module's thread and report back to the broker thread).
  */
 final class ModuleHost {
     private static final Logger LOG = LogManager.getLogger(ModuleHost.class);
@@ -36,10 +40,21 @@ final class ModuleHost {
     private final Map<String, ModuleRunner> loaded = new LinkedHashMap<>();
     private final Map<String, URLClassLoader> loaders = new TreeMap<>();
     private final java.util.function.Supplier<CheckpointStore> checkpoints;
+    private final Router router;
+    private final BrokerLink link;
+    private final Executor brokerThread;
 
-    /** {@code checkpoints} is asked at each load: a follower's store is replaced by what its parent handed back. */
-    ModuleHost(java.util.function.Supplier<CheckpointStore> checkpoints) {
+    /**
+     * {@code checkpoints} is asked at each load: a follower's store is replaced by what its parent
+     * handed back. Modules talk to the broker through {@code link}; what they report back runs on
+     * {@code brokerThread}.
+     */
+    ModuleHost(java.util.function.Supplier<CheckpointStore> checkpoints, Router router, BrokerLink link,
+            Executor brokerThread) {
         this.checkpoints = checkpoints;
+        this.router = router;
+        this.link = link;
+        this.brokerThread = brokerThread;
     }
 
     /** The modules in the order they were loaded. */
@@ -87,8 +102,7 @@ final class ModuleHost {
     record Loaded(BrokerModule module, String source, URLClassLoader loader) {}
 
     /** Registers and starts an instantiated module; {@code done} gets the runner or the failure. */
-    void start(Loaded l, Map<String, String> args, BrokerLink link, Router router,
-            BiConsumer<ModuleRunner, Throwable> done) throws RpcException {
+    void start(Loaded l, Map<String, String> args, BiConsumer<ModuleRunner, Throwable> done) throws RpcException {
         String name = l.module().name();
         if (name == null || !NAME.matcher(name).matches()) {
             closeQuietly(l.loader());
@@ -111,10 +125,42 @@ final class ModuleHost {
         runner.start(failure -> done.accept(runner, failure));
     }
 
-    /** Forgets a module whose thread has finished (or never started), and closes its class loader. */
-    void forget(String name) {
-        loaded.remove(name);
-        closeQuietly(loaders.remove(name));
+    /** Forgets every trace of a module that stopped or failed: services, subscriptions, its hop, its class loader. */
+    void discard(ModuleRunner runner) {
+        router.registry().removeOwner(runner.id());
+        router.subscriptions().removeAll(runner.id());
+        router.detach(runner.id());
+        loaded.remove(runner.name());
+        closeQuietly(loaders.remove(runner.name()));
+    }
+
+    /** Unregisters a module, stops it on its thread, and calls {@code then} on the broker thread. */
+    void unload(ModuleRunner runner, Consumer<Throwable> then) {
+        router.registry().removeOwner(runner.id());
+        router.subscriptions().removeAll(runner.id());
+        runner.stop(failure -> brokerThread.execute(() -> {
+            if (failure != null) {
+                LOG.error("module {} failed while stopping: {}", runner.name(), failure.toString());
+            } else {
+                LOG.info("module {} unloaded", runner.name());
+            }
+            discard(runner);
+            then.accept(failure);
+        }));
+    }
+
+    /** Stops every module, last loaded first (they checkpoint), then runs {@code then} on the broker thread. */
+    void unloadAll(Runnable then) {
+        unloadLast(new ArrayList<>(loaded.values()), then);
+    }
+
+    private void unloadLast(List<ModuleRunner> remaining, Runnable then) {
+        if (remaining.isEmpty()) {
+            then.run();
+            return;
+        }
+        ModuleRunner runner = remaining.remove(remaining.size() - 1);
+        unload(runner, failure -> unloadLast(remaining, then));
     }
 
     private Loaded fromJar(Path jar) throws RpcException {

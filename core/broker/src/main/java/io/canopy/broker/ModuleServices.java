@@ -22,10 +22,10 @@ import java.util.Map;
  * </ul>
  */
 final class ModuleServices {
-    private final Broker broker;
+    private final BrokerContext ctx;
 
-    ModuleServices(Broker broker) {
-        this.broker = broker;
+    ModuleServices(BrokerContext ctx) {
+        this.ctx = ctx;
     }
 
     void register(ServiceRegistry registry) {
@@ -40,12 +40,12 @@ final class ModuleServices {
 
     private void list(Message req) {
         List<Info> rows = new ArrayList<>();
-        for (ModuleRunner r : broker.modules().loaded()) {
-            rows.add(new Info(r.name(), r.state().name(), broker.router().registry().servicesOf(r.id()),
+        for (ModuleRunner r : ctx.modules().loaded()) {
+            rows.add(new Info(r.name(), r.state().name(), ctx.router().registry().servicesOf(r.id()),
                     r.source(), r.loadedAt().toEpochMilli(), r.handled(), r.queued()));
         }
         rows.sort(Comparator.comparing(Info::name));
-        broker.router().respond(req.response(Payloads.encode(Map.of("modules", rows))));
+        ctx.router().respond(req.response(Payloads.encode(Map.of("modules", rows))));
     }
 
     private void load(Message req) throws RpcException {
@@ -58,27 +58,27 @@ final class ModuleServices {
         for (Map.Entry<String, JsonNode> e : body.path("args").properties()) {
             args.put(e.getKey(), e.getValue().asText());
         }
-        ModuleHost host = broker.modules();
-        host.start(host.instantiate(spec), args, broker.link(), broker.router(), (runner, failure) -> broker.execute(() -> {
+        ModuleHost host = ctx.modules();
+        host.start(host.instantiate(spec), args, (runner, failure) -> ctx.execute(() -> {
             if (failure == null) {
-                broker.router().respond(req.response(Payloads.encode(Map.of("name", runner.name(),
-                        "services", broker.router().registry().servicesOf(runner.id())))));
+                ctx.router().respond(req.response(Payloads.encode(Map.of("name", runner.name(),
+                        "services", ctx.router().registry().servicesOf(runner.id())))));
                 return;
             }
-            broker.discard(runner);
+            host.discard(runner);
             runner.log().error("module {} failed to start: {}", runner.name(), failure.toString(), failure);
-            broker.router().respond(req.errorResponse(Errno.EIO, "module " + runner.name()
+            ctx.router().respond(req.errorResponse(Errno.EIO, "module " + runner.name()
                     + " failed to start: " + failure + " (see `canopy dmesg`)"));
         }));
     }
 
     private void remove(Message req) throws RpcException {
         String name = Payloads.tree(req.payload()).path("name").asText("");
-        ModuleRunner runner = broker.modules().get(name);
+        ModuleRunner runner = ctx.modules().get(name);
         if (runner == null) {
             throw new RpcException(Errno.ENOENT, "module " + name + " is not loaded (`canopy module list` shows what is)");
         }
-        broker.unload(runner, failure -> broker.router().respond(failure == null
+        ctx.modules().unload(runner, failure -> ctx.router().respond(failure == null
                 ? req.response(Payloads.encode(Map.of("name", name)))
                 : req.errorResponse(Errno.EIO, "module " + name + " failed while stopping: " + failure
                         + "; it is unloaded anyway")));

@@ -5,11 +5,14 @@ import io.canopy.message.Message;
 import io.canopy.module.Access;
 import io.canopy.module.Payloads;
 import io.canopy.module.RpcException;
+import io.canopy.overlay.Overlay;
 import io.canopy.overlay.Topology;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.IntConsumer;
+import java.util.function.Supplier;
 
 /**
  * The broker's view of the tree, for {@code canopy overlay}:
@@ -24,10 +27,23 @@ import java.util.Map;
  * </ul>
  */
 final class OverlayServices {
-    private final Broker broker;
+    private final BrokerContext ctx;
+    private final Overlay overlay;
+    private final ParentLink parentLink;
+    private final Supplier<Map<String, Object>> runningConfig;
+    private final IntConsumer online;
 
-    OverlayServices(Broker broker) {
-        this.broker = broker;
+    /**
+     * {@code overlay} and {@code parentLink} are null for a broker without them; {@code
+     * runningConfig} is the configuration in force; {@code online} counts a rank towards the quorum.
+     */
+    OverlayServices(BrokerContext ctx, Overlay overlay, ParentLink parentLink,
+            Supplier<Map<String, Object>> runningConfig, IntConsumer online) {
+        this.ctx = ctx;
+        this.overlay = overlay;
+        this.parentLink = parentLink;
+        this.runningConfig = runningConfig;
+        this.online = online;
     }
 
     void register(ServiceRegistry registry) {
@@ -38,20 +54,20 @@ final class OverlayServices {
     }
 
     private void status(Message req) {
-        Topology t = broker.config().topology();
+        Topology t = ctx.topology();
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("rank", t.rank());
         out.put("host", t.host(t.rank()));
         out.put("size", t.size());
-        out.put("state", broker.state().label());
+        out.put("state", ctx.state().label());
         out.put("parent", t.parent() < 0 ? null : t.parent());
-        OverlayView v = broker.view();
+        OverlayView v = ctx.view();
         if (t.parent() >= 0) {
             Map<String, Object> p = new LinkedHashMap<>();
             p.put("up", v.parentUp());
             p.put("state", v.parentState());
             p.put("reason", v.parentWhy());
-            p.put("waiting", broker.parentLink() == null ? 0 : broker.parentLink().waiting());
+            p.put("waiting", parentLink == null ? 0 : parentLink.waiting());
             p.put("connects", v.parentConnects());
             out.put("parentLink", p);
         }
@@ -64,8 +80,8 @@ final class OverlayServices {
             m.put("since", c.since().toEpochMilli());
             m.put("reason", c.why());
             m.put("connects", v.connects(c.rank()));
-            if (broker.overlay() != null) {
-                broker.overlay().silence(c.rank()).ifPresent(d -> m.put("heardMsAgo", d.toMillis()));
+            if (overlay != null) {
+                overlay.silence(c.rank()).ifPresent(d -> m.put("heardMsAgo", d.toMillis()));
             }
             children.add(m);
         }
@@ -76,9 +92,9 @@ final class OverlayServices {
         }
         out.put("refused", refused);
         out.put("security", security());
-        out.put("eventSeq", broker.router().lastEventSeq());
-        out.put("eventGaps", broker.router().eventGaps());
-        broker.router().respond(req.response(Payloads.encode(out)));
+        out.put("eventSeq", ctx.router().lastEventSeq());
+        out.put("eventGaps", ctx.router().eventGaps());
+        ctx.router().respond(req.response(Payloads.encode(out)));
     }
 
     /**
@@ -87,37 +103,37 @@ final class OverlayServices {
      * reaches a port can join) or {@code none} (a broker without links).
      */
     private String security() {
-        if (broker.overlay() == null) {
+        if (overlay == null) {
             return "none";
         }
-        Object boot = broker.configServices().running().get("bootstrap");
+        Object boot = runningConfig.get().get("bootstrap");
         return boot instanceof Map<?, ?> b && b.get("curve_cert") == null ? "plain" : "curve";
     }
 
     private void topology(Message req) {
-        Topology t = broker.config().topology();
+        Topology t = ctx.topology();
         List<Map<String, Object>> ranks = new ArrayList<>();
         for (int r = 0; r < t.size(); r++) {
             ranks.add(Map.of("rank", r, "host", t.host(r), "children", t.childrenOf(r)));
         }
-        broker.router().respond(req.response(Payloads.encode(Map.of("size", t.size(), "ranks", ranks))));
+        ctx.router().respond(req.response(Payloads.encode(Map.of("size", t.size(), "ranks", ranks))));
     }
 
     private void disconnect(Message req) throws RpcException {
         int rank = Payloads.tree(req.payload()).path("rank").asInt(-1);
-        Topology t = broker.config().topology();
+        Topology t = ctx.topology();
         if (!t.children().contains(rank)) {
             throw new RpcException(Errno.EINVAL, "rank " + rank + " is not a child of rank " + t.rank()
                     + "; send this to its parent (`canopy overlay disconnect` finds it)");
         }
-        if (broker.overlay() == null) {
+        if (overlay == null) {
             throw new RpcException(Errno.EINVAL, "this broker has no overlay");
         }
-        broker.overlay().disconnectChild(rank, "administrative disconnect");
-        broker.router().respond(req.response(Payloads.encode(Map.of("rank", rank, "host", t.host(rank)))));
+        overlay.disconnectChild(rank, "administrative disconnect");
+        ctx.router().respond(req.response(Payloads.encode(Map.of("rank", rank, "host", t.host(rank)))));
     }
 
     private void online(Message req) throws RpcException {
-        broker.online(Payloads.tree(req.payload()).path("rank").asInt());
+        online.accept(Payloads.tree(req.payload()).path("rank").asInt());
     }
 }

@@ -284,10 +284,13 @@ final class Router {
 
     private void eventFromParent(Message event) {
         long expected = eventSeq + 1;
-        if (eventSeq != 0 && event.seq() != expected) {
+        if (eventSeq != 0 && event.seq() > expected) {
             eventGaps++;
             LOG.warn("event sequence gap: expected {}, got {} ({}): {} event(s) missed while the parent link was down",
                     expected, event.seq(), event.topic(), event.seq() - expected);
+        } else if (eventSeq != 0 && event.seq() < expected) {
+            LOG.info("event sequence starts again at {} ({}) after {}: the leader restarted", event.seq(), event.topic(),
+                    eventSeq);
         }
         eventSeq = event.seq();
         spread(event);

@@ -36,9 +36,8 @@ import org.apache.logging.log4j.Logger;
  *
  * <p>Topics: {@code shutdown.start} (owner, leader: begins, streams progress), {@code
  * shutdown.handoff} (owner: a child's checkpoint), {@code shutdown.progress} (owner, leader: a
- * rank is done), {@code state.checkpoint-get} / {@code state.checkpoint-drop} (owner, early: a
- * child asks for the checkpoint kept for it, or says it kept its live state). Event:
- * {@code shutdown.begin}. Used on the broker thread only.
+ * rank is done). Event: {@code shutdown.begin}. What the children hand up goes to the state keeper;
+ * they ask for it back through {@link CheckpointServices}. Used on the broker thread only.
  */
 final class ShutdownCoordinator {
     private static final Logger LOG = LogManager.getLogger(ShutdownCoordinator.class);
@@ -46,7 +45,20 @@ final class ShutdownCoordinator {
 
     enum Mode { FULL, SERVICE_ONLY, SELF }
 
-    private final Broker broker;
+    /** The broker's part of a shutdown: its walk through the states, its modules, its exit. */
+    interface Steps {
+        /** Moves to {@code shutdown} (through cleanup from run): the broker now waits for its children. */
+        void enterShutdown();
+
+        /** Moves to {@code finalize}, stops the modules (they checkpoint) and runs {@code then}. */
+        void finalizeModules(Runnable then);
+
+        /** Says goodbye to the parent, closes every socket and the state store, and ends the broker. */
+        void exit();
+    }
+
+    private final BrokerContext ctx;
+    private final Steps steps;
     private final Map<Integer, byte[]> handed = new TreeMap<>();
     private final TreeSet<Integer> done = new TreeSet<>();
     private final List<Message> watchers = new ArrayList<>();
@@ -54,17 +66,16 @@ final class ShutdownCoordinator {
     private boolean waitingForChildren;
     private boolean finalizing;
 
-    ShutdownCoordinator(Broker broker) {
-        this.broker = broker;
+    ShutdownCoordinator(BrokerContext ctx, Steps steps) {
+        this.ctx = ctx;
+        this.steps = steps;
     }
 
     void register(ServiceRegistry registry) {
         registry.addBuiltin("shutdown.start", Access.OWNER, false, this::start);
         registry.addBuiltin("shutdown.handoff", Access.OWNER, true, this::handoff);
         registry.addBuiltin("shutdown.progress", Access.OWNER, true, this::progress);
-        registry.addBuiltin("state.checkpoint-get", Access.OWNER, true, this::checkpointGet);
-        registry.addBuiltin("state.checkpoint-drop", Access.OWNER, true, this::checkpointDrop);
-        broker.rpc().onEvent("shutdown.begin", this::onBegin);
+        ctx.rpc().onEvent("shutdown.begin", this::onBegin);
     }
 
     boolean active() {
@@ -88,7 +99,7 @@ final class ShutdownCoordinator {
         }
         mode = m;
         LOG.info("shutting down ({}): {}", m.name().toLowerCase().replace('_', '-'), reason);
-        broker.enterShutdown();
+        steps.enterShutdown();
         if (m == Mode.SELF) {
             finish();
         } else {
@@ -127,8 +138,8 @@ final class ShutdownCoordinator {
             Map<String, Object> body = new LinkedHashMap<>();
             body.put("mode", m);
             body.put("reason", b.path("reason").asText("requested by uid " + req.userid()));
-            broker.router().publish(Message.event("shutdown.begin", Payloads.encode(body))
-                    .withCredentials(broker.config().ownerUid(), Role.OWNER));
+            ctx.router().publish(Message.event("shutdown.begin", Payloads.encode(body))
+                    .withCredentials(ctx.config().ownerUid(), Role.OWNER));
         }
     }
 
@@ -146,10 +157,10 @@ final class ShutdownCoordinator {
         }
         LOG.info("shutdown: {} (rank {}) handed up its checkpoint ({} bytes)", topology().host(child), child,
                 handed.get(child).length);
-        if (broker.keeper().durable() && b.path("mode").asText().equals("service-only")) {
+        if (ctx.keeper().durable() && b.path("mode").asText().equals("service-only")) {
             keep(Map.of(child, handed.get(child))); // the leader saves a staying child's state at once
         }
-        broker.router().respond(req.response(Payloads.encode(Map.of("ok", true))));
+        ctx.router().respond(req.response(Payloads.encode(Map.of("ok", true))));
         reportDone(child);
         check();
     }
@@ -159,32 +170,13 @@ final class ShutdownCoordinator {
         recordDone(rank);
     }
 
-    private void checkpointGet(Message req) throws RpcException {
-        int child = Payloads.tree(req.payload()).path("rank").asInt(-1);
-        try {
-            byte[] cp = broker.keeper().takeChild(child).orElse(new byte[0]);
-            broker.router().respond(req.response(Payloads.encode(Map.of("checkpoint", cp))));
-        } catch (IOException e) {
-            throw new RpcException(Errno.EIO, "cannot read the checkpoint kept for rank " + child + ": " + e.getMessage());
-        }
-    }
-
-    private void checkpointDrop(Message req) throws RpcException {
-        int child = Payloads.tree(req.payload()).path("rank").asInt(-1);
-        try {
-            broker.keeper().dropChild(child);
-        } catch (IOException e) {
-            throw new RpcException(Errno.EIO, e.getMessage());
-        }
-    }
-
     private void check() {
         if (!waitingForChildren || finalizing) {
             return;
         }
         List<Integer> waiting = new ArrayList<>();
         for (int c : topology().children()) {
-            PeerStatus s = broker.view().statusOf(c);
+            PeerStatus s = ctx.view().statusOf(c);
             boolean gone = s == PeerStatus.LOST || s == PeerStatus.OFFLINE;
             if (!handed.containsKey(c) && !gone) {
                 waiting.add(c);
@@ -200,23 +192,23 @@ final class ShutdownCoordinator {
     /** Stops the modules, then hands up (or, on the leader, saves) and exits. */
     private void finish() {
         finalizing = true;
-        broker.finalizeModules(() -> {
+        steps.finalizeModules(() -> {
             if (topology().parent() < 0) {
                 keep(handed);
                 recordDone(0);
                 streamFinal();
-                broker.exit();
+                steps.exit();
             } else if (mode == Mode.SELF) {
-                broker.exit();
+                steps.exit();
             } else {
-                handUp(broker::exit);
+                handUp(steps::exit);
             }
         });
     }
 
     private void keep(Map<Integer, byte[]> children) {
         try {
-            broker.keeper().keepChildren(children);
+            ctx.keeper().keepChildren(children);
         } catch (IOException e) {
             LOG.error("shutdown: cannot save the children's checkpoints: {}; the previous ones are kept", e.getMessage());
         }
@@ -226,7 +218,7 @@ final class ShutdownCoordinator {
     private void handUp(Runnable then) {
         byte[] cp;
         try {
-            cp = broker.keeper().handUp(topology().rank(), topology().host(topology().rank()), handed);
+            cp = ctx.keeper().handUp(topology().rank(), topology().host(topology().rank()), handed);
         } catch (IOException e) {
             LOG.error("shutdown: cannot write this broker's checkpoint: {}; handing up nothing", e.getMessage());
             cp = new byte[0];
@@ -236,8 +228,8 @@ final class ShutdownCoordinator {
         body.put("mode", mode == Mode.SERVICE_ONLY ? "service-only" : "full");
         body.put("checkpoint", cp);
         boolean[] answered = {false};
-        Message req = broker.rpc().prepare(Message.request("shutdown.handoff", topology().parent(), 0, Payloads.encode(body))
-                .withCredentials(broker.config().ownerUid(), Role.OWNER), resp -> {
+        Message req = ctx.rpc().prepare(Message.request("shutdown.handoff", topology().parent(), 0, Payloads.encode(body))
+                .withCredentials(ctx.config().ownerUid(), Role.OWNER), resp -> {
                     if (answered[0]) {
                         return;
                     }
@@ -247,8 +239,8 @@ final class ShutdownCoordinator {
                     }
                     then.run();
                 });
-        broker.router().request(req.pushRoute(broker.rpc().id()));
-        broker.schedule(HANDOFF_TIMEOUT_SECONDS, TimeUnit.SECONDS, () -> {
+        ctx.router().request(req.pushRoute(ctx.rpc().id()));
+        ctx.schedule(HANDOFF_TIMEOUT_SECONDS, TimeUnit.SECONDS, () -> {
             if (!answered[0]) {
                 answered[0] = true;
                 LOG.error("shutdown: the parent did not acknowledge the checkpoint within {}s; going on without it",
@@ -263,9 +255,9 @@ final class ShutdownCoordinator {
             recordDone(rank);
             return;
         }
-        broker.router().request(Message.request("shutdown.progress", 0, 0, Payloads.encode(Map.of("rank", rank)))
-                .withFlags(Message.FLAG_NORESPONSE).withCredentials(broker.config().ownerUid(), Role.OWNER)
-                .pushRoute(broker.rpc().id()));
+        ctx.router().request(Message.request("shutdown.progress", 0, 0, Payloads.encode(Map.of("rank", rank)))
+                .withFlags(Message.FLAG_NORESPONSE).withCredentials(ctx.config().ownerUid(), Role.OWNER)
+                .pushRoute(ctx.rpc().id()));
     }
 
     private void recordDone(int rank) {
@@ -278,19 +270,19 @@ final class ShutdownCoordinator {
 
     private void stream(Map<String, Object> body) {
         for (Message w : watchers) {
-            broker.router().respond(w.response(Payloads.encode(body)).withFlags(Message.FLAG_STREAMING));
+            ctx.router().respond(w.response(Payloads.encode(body)).withFlags(Message.FLAG_STREAMING));
         }
     }
 
     private void streamFinal() {
         for (Message w : watchers) {
-            broker.router().respond(w.response(Payloads.encode(Map.of("event", "finished", "done", done.size(),
+            ctx.router().respond(w.response(Payloads.encode(Map.of("event", "finished", "done", done.size(),
                     "total", topology().size()))));
         }
         watchers.clear();
     }
 
     private Topology topology() {
-        return broker.config().topology();
+        return ctx.topology();
     }
 }

@@ -31,16 +31,16 @@ import org.apache.logging.log4j.Logger;
 final class SubtreeReports {
     private static final Logger LOG = LogManager.getLogger(SubtreeReports.class);
 
-    private final Broker broker;
+    private final BrokerContext ctx;
     private final Topology topology;
     private final Subtree subtree;
     private boolean due;
     /** What was last reported (to the parent) or published (by the leader), to send only changes. */
     private Object last;
 
-    SubtreeReports(Broker broker) {
-        this.broker = broker;
-        this.topology = broker.config().topology();
+    SubtreeReports(BrokerContext ctx) {
+        this.ctx = ctx;
+        this.topology = ctx.topology();
         this.subtree = new Subtree(topology);
     }
 
@@ -65,7 +65,7 @@ final class SubtreeReports {
     void changed() {
         if (!due) {
             due = true;
-            broker.execute(this::flush);
+            ctx.execute(this::flush);
         }
     }
 
@@ -75,22 +75,22 @@ final class SubtreeReports {
             Map<String, String> members = encode(subtree.members(topology.rank()));
             if (!members.equals(last)) {
                 last = members;
-                broker.router().publish(Message.event("overlay.members", Payloads.encode(members))
-                        .withCredentials(broker.config().ownerUid(), Role.OWNER));
+                ctx.router().publish(Message.event("overlay.members", Payloads.encode(members))
+                        .withCredentials(ctx.config().ownerUid(), Role.OWNER));
             }
             return;
         }
-        if (!broker.view().parentUp()) {
+        if (!ctx.view().parentUp()) {
             return; // a full report follows the next join
         }
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("rank", topology.rank());
-        body.put("state", broker.state().label());
+        body.put("state", ctx.state().label());
         body.put("members", encode(subtree.members(null)));
         if (!body.equals(last)) {
             last = body;
-            broker.parentLink().deliver(Message.request("overlay.subtree", topology.parent(), 0, Payloads.encode(body))
-                    .withFlags(Message.FLAG_NORESPONSE).withCredentials(broker.config().ownerUid(), Role.OWNER));
+            ctx.toParent(Message.request("overlay.subtree", topology.parent(), 0, Payloads.encode(body))
+                    .withFlags(Message.FLAG_NORESPONSE).withCredentials(ctx.config().ownerUid(), Role.OWNER));
         }
     }
 
@@ -116,7 +116,7 @@ final class SubtreeReports {
     }
 
     private void members(Message req) {
-        broker.router().respond(req.response(Payloads.encode(encode(subtree.members(topology.rank())))));
+        ctx.router().respond(req.response(Payloads.encode(encode(subtree.members(topology.rank())))));
     }
 
     private static Map<String, String> encode(Map<String, IdSet> members) {

@@ -55,6 +55,8 @@ class ChaosSoakTest {
     private static final Duration CONVERGE = Duration.ofSeconds(60);
     /** How long every job may take to end once no new one is submitted (sleep 5 jobs behind a 3-node FIFO head). */
     private static final Duration SETTLE = Duration.ofMinutes(4);
+    /** The longest a backlog may take to drain once the faults stop (about 3 jobs/s here, 1,500 queued after 30 minutes). */
+    private static final Duration DRAIN_LIMIT = Duration.ofMinutes(20);
 
     enum Fault { KILL_LEAF, KILL_ROUTER, KILL_LEADER, STOP_LEAF, STOP_ROUTER, STOP_LEADER, SERVICE_SHUTDOWN }
 
@@ -84,7 +86,7 @@ class ChaosSoakTest {
         System.out.printf("chaos: seed %d (replay with -Dchaos.seed=%d), fanout %d, %.1f minutes of faults%n",
                 seed, seed, fanout, minutes);
         try {
-            assertTimeoutPreemptively(Duration.ofSeconds((long) (minutes * 60) + 900), () -> soak(minutes));
+            assertTimeoutPreemptively(Duration.ofSeconds((long) (minutes * 60) + 600).plus(DRAIN_LIMIT), () -> soak(minutes));
         } catch (Throwable e) {
             String logs = instance == null ? "" : "\n" + instance.logs();
             throw new AssertionError("chaos seed " + seed + " (replay with -Dchaos.seed=" + seed + " -Dchaos.fanout="
@@ -370,9 +372,7 @@ class ChaosSoakTest {
             throw new AssertionError("submissions refused: " + jobs.errors());
         }
         try {
-            await("every job ends").atMost(SETTLE).pollInterval(Duration.ofSeconds(1))
-                    .until(() -> JobStream.jobs(instance.socket(0)).values().stream()
-                            .noneMatch(j -> !j.path("state").asText().equals("INACTIVE")));
+            awaitTheQueueDrains();
         } catch (ConditionTimeoutException e) {
             throw new AssertionError("stranded jobs: " + stranded() + "; the views: " + views() + "; sched.status: "
                     + Rpc.call(instance.socket(0), "sched.status", 0, null) + "; resource.status: " + resourceStatus(), e);
@@ -404,6 +404,29 @@ class ChaosSoakTest {
         }
         notes.add("jobs: " + byId.size() + " submitted, " + results);
         notes.add("drain checks: " + drainChecks + " passed; losses without a fault of their own: " + unplannedLosses);
+    }
+
+    /**
+     * Every job ends. A long soak leaves a backlog (the stream submits faster than four nodes run
+     * jobs between faults), so the wait is for progress: it fails when no job has ended for
+     * {@link #SETTLE}, or when the backlog has not drained within {@link #DRAIN_LIMIT}.
+     */
+    private void awaitTheQueueDrains() {
+        long[] best = {Long.MAX_VALUE};
+        long[] progressAt = {System.nanoTime()};
+        await("every job ends").atMost(DRAIN_LIMIT).pollInterval(Duration.ofSeconds(1))
+                .until(() -> {
+                    long active = JobStream.jobs(instance.socket(0)).values().stream()
+                            .filter(j -> !j.path("state").asText().equals("INACTIVE")).count();
+                    if (active < best[0]) {
+                        best[0] = active;
+                        progressAt[0] = System.nanoTime();
+                    } else if (System.nanoTime() - progressAt[0] > SETTLE.toNanos()) {
+                        throw new ConditionTimeoutException("no job ended for " + SETTLE.toMinutes() + " minutes; "
+                                + active + " still active");
+                    }
+                    return active == 0;
+                });
     }
 
     /** The job's result if it is one it may end with; fails on a wrong status or a second start or end. */

@@ -5,9 +5,10 @@ import io.canopy.broker.BrokerConfig;
 import io.canopy.broker.BuildVersion;
 import io.canopy.config.ConfigException;
 import io.canopy.codec.MessageCodec;
+import io.canopy.broker.MemoryStateKeeper;
 import io.canopy.broker.StateKeeper;
 import io.canopy.config.InstanceConfig;
-import io.canopy.statestore.FollowerKeeper;
+import io.canopy.statestore.CheckpointFormat;
 import io.canopy.statestore.LeaderKeeper;
 import io.canopy.tools.launch.FileConfigSource;
 import io.canopy.tools.launch.MetricsExporter;
@@ -225,7 +226,7 @@ public final class BrokerCommand implements Callable<Integer> {
             throws IOException {
         StateKeeper keeper = setup.broker().rank() == 0
                 ? LeaderKeeper.open(state != null ? state : instance.broker().statedir())
-                : new FollowerKeeper();
+                : new MemoryStateKeeper(new CheckpointFormat());
         Broker broker = new Broker(setup.broker(), ring, keeper, setup.overlay());
         broker.useConfig(new FileConfigSource(config), FileConfigSource.loaded(instance));
         return broker;

@@ -1,4 +1,4 @@
-package io.canopy.statestore;
+package io.canopy.broker;
 
 import java.util.Map;
 import java.util.Optional;
@@ -7,7 +7,7 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 
-/** An area's committed state in memory, for a follower that hands it up at shutdown. */
+/** An area's committed state in memory, for {@code MemoryCheckpointStore}. */
 final class MemoryAreaStorage implements AreaStorage {
     private final Map<String, byte[]> values = new ConcurrentHashMap<>();
 
@@ -32,8 +32,10 @@ final class MemoryAreaStorage implements AreaStorage {
         removes.forEach(values::remove);
     }
 
-    /** The committed values, copied. */
+    /** The committed values, copied (arrays too). */
     synchronized Map<String, byte[]> copy() {
-        return new TreeMap<>(values);
+        Map<String, byte[]> copy = new TreeMap<>();
+        values.forEach((k, v) -> copy.put(k, v.clone()));
+        return copy;
     }
 }

@@ -1,4 +1,4 @@
-package io.canopy.statestore;
+package io.canopy.broker;
 
 import io.canopy.module.Checkpoint;
 import io.canopy.module.RpcException;
@@ -13,14 +13,17 @@ import java.util.TreeSet;
 /**
  * A module's area as the module sees it: its puts and removes are staged here, in memory, until
  * {@link #commit()} hands them to the storage in one step. A commit that fails keeps them staged,
- * so the module can commit again once the disk has room.
+ * so the module can commit again once the disk has room. Every checkpoint store has its areas
+ * staged this way: {@code MemoryCheckpointStore} over memory, the state store's durable store
+ * over its MapDB file.
  */
-final class StagedArea implements Checkpoint {
+public final class StagedArea implements Checkpoint {
     private final AreaStorage committed;
     private final Map<String, byte[]> staged = new HashMap<>();
     private final Set<String> removed = new HashSet<>();
 
-    StagedArea(AreaStorage committed) {
+    /** An area whose committed state is kept by {@code committed}. */
+    public StagedArea(AreaStorage committed) {
         this.committed = committed;
     }
 

@@ -1,4 +1,4 @@
-package io.canopy.statestore;
+package io.canopy.broker;
 
 import io.canopy.module.RpcException;
 import java.util.Map;
@@ -6,13 +6,16 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * The committed state of one module's area, wherever it is kept: the leader's MapDB file or a
- * follower's memory. {@link StagedArea} keeps the changes not yet committed in front of it.
+ * The committed state of one module's area, wherever it is kept: the leader's MapDB file (the state
+ * store's) or memory ({@code MemoryAreaStorage}). {@link StagedArea} keeps the changes not yet
+ * committed in front of it.
  */
-interface AreaStorage {
+public interface AreaStorage {
 
+    /** The committed value of {@code key}, a copy; empty when there is none. */
     Optional<byte[]> get(String key);
 
+    /** The committed keys. */
     Set<String> keys();
 
     /**
