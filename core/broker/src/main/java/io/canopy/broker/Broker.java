@@ -51,9 +51,14 @@ public final class Broker implements LocalConnector.Sink {
     private final ShutdownCoordinator coordinator;
     private final ConfigServices configServices;
     private final CheckpointServices checkpoints;
-    private final java.util.concurrent.ScheduledExecutorService timers =
+    /**
+     * One timer thread for every broker of the JVM (a JVM may host many): a timer only hands its
+     * task to the broker's loop, so it never waits long. It inherits no thread context (a log line
+     * on it would otherwise be attributed to whichever broker started it).
+     */
+    private static final java.util.concurrent.ScheduledExecutorService TIMERS =
             java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
-                Thread t = new Thread(r, "broker-timers");
+                Thread t = new Thread(null, r, "broker-timers", 0, false);
                 t.setDaemon(true);
                 return t;
             });
@@ -114,7 +119,7 @@ public final class Broker implements LocalConnector.Sink {
         this.checkpoints = new CheckpointServices(context);
         this.coordinator = new ShutdownCoordinator(context, new Steps());
         ServiceRegistry registry = router.registry();
-        new BrokerServices(context, logRing, this::clientCount, this::shutdown).register(registry);
+        new BrokerServices(context, logRing, this::clientCount, this::shutdown, this::kill).register(registry);
         new ModuleServices(context).register(registry);
         new OverlayServices(context, overlay, parentLink, configServices::running, this::online).register(registry);
         configServices.register(registry);
@@ -372,9 +377,53 @@ public final class Broker implements LocalConnector.Sink {
         } catch (IOException e) {
             LOG.error("closing the state store failed: {}", e.toString());
         }
-        timers.shutdownNow();
         running = false;
         exited.countDown();
+    }
+
+    /**
+     * Makes this broker vanish as a crashed node would (a test's and a benchmark's way to crash one
+     * broker of a JVM that hosts several): no goodbye to the parent, no word to the children, no
+     * state change announced; the overlay's and the local socket's connections drop, the modules
+     * stop with their messages going nowhere, and {@link #awaitExit} returns. It happens a tenth of
+     * a second from now, time for the answer to a {@code broker.kill} request to leave. Thread-safe.
+     */
+    public void kill(String reason) {
+        schedule(100, TimeUnit.MILLISECONDS, () -> vanish(reason));
+    }
+
+    private void vanish(String reason) {
+        if (!running) {
+            return;
+        }
+        LOG.warn("killed ({}): vanishing without a goodbye", reason);
+        running = false;
+        if (overlay != null) {
+            overlay.close();
+        }
+        if (connector != null) {
+            connector.close();
+        }
+        for (ModuleRunner runner : modules.loaded()) {
+            runner.stop(failure -> { }); // the overlay is closed: nothing it sends leaves this broker
+        }
+        try {
+            keeper.close();
+        } catch (IOException e) {
+            LOG.error("closing the state store failed: {}", e.toString());
+        }
+        exited.countDown();
+    }
+
+    /** Runs {@code task} on the broker thread after a delay (never after the broker exited). */
+    private void schedule(long delay, TimeUnit unit, Runnable task) {
+        if (running) {
+            TIMERS.schedule(() -> {
+                if (running) {
+                    execute(task);
+                }
+            }, delay, unit);
+        }
     }
 
     private void backlogOverflow(Message dropped) {
@@ -576,7 +625,7 @@ public final class Broker implements LocalConnector.Sink {
 
         @Override
         public void schedule(long delay, TimeUnit unit, Runnable task) {
-            timers.schedule(() -> Broker.this.execute(task), delay, unit);
+            Broker.this.schedule(delay, unit, task);
         }
     }
 

@@ -25,6 +25,8 @@ import java.util.function.IntSupplier;
  *   <li>{@code broker.dmesg} (owner): the log ring; {@code {"clear":true}} empties it,
  *       {@code {"after":SEQ}} gives only the lines logged after that one (for {@code dmesg -f}).
  *   <li>{@code broker.shutdown} (owner): an orderly shutdown of this broker.
+ *   <li>{@code broker.kill} (owner): this broker vanishes at once, as a crashed node would (no
+ *       goodbye): how a test crashes one broker of a JVM that hosts several.
  *   <li>{@code event.subscribe}, {@code event.unsubscribe} (user): a client's event subscriptions
  *       by topic prefix, dropped when it disconnects.
  *   <li>{@code event.publish} (owner): publishes {@code {"topic":..., "payload":...}}.
@@ -35,16 +37,19 @@ final class BrokerServices {
     private final LogRing logRing;
     private final IntSupplier clientCount;
     private final Consumer<String> shutdown;
+    private final Consumer<String> kill;
 
     /**
      * {@code clientCount} tells how many clients are connected; {@code shutdown} begins this
-     * broker's own orderly shutdown with a reason.
+     * broker's own orderly shutdown with a reason; {@code kill} makes it vanish without one.
      */
-    BrokerServices(BrokerContext ctx, LogRing logRing, IntSupplier clientCount, Consumer<String> shutdown) {
+    BrokerServices(BrokerContext ctx, LogRing logRing, IntSupplier clientCount, Consumer<String> shutdown,
+            Consumer<String> kill) {
         this.ctx = ctx;
         this.logRing = logRing;
         this.clientCount = clientCount;
         this.shutdown = shutdown;
+        this.kill = kill;
     }
 
     void register(ServiceRegistry registry) {
@@ -53,6 +58,7 @@ final class BrokerServices {
         registry.addBuiltin("broker.stats", Access.USER, true, this::stats);
         registry.addBuiltin("broker.dmesg", Access.OWNER, true, this::dmesg);
         registry.addBuiltin("broker.shutdown", Access.OWNER, true, this::shutdown);
+        registry.addBuiltin("broker.kill", Access.OWNER, true, this::kill);
         registry.addBuiltin("event.subscribe", Access.USER, false, req -> subscription(req, true));
         registry.addBuiltin("event.unsubscribe", Access.USER, false, req -> subscription(req, false));
         registry.addBuiltin("event.publish", Access.OWNER, false, this::publish);
@@ -103,6 +109,12 @@ final class BrokerServices {
         String reason = Payloads.tree(req.payload()).path("reason").asText("requested by uid " + req.userid());
         respond(req, Map.of("state", ctx.state().label()));
         shutdown.accept(reason);
+    }
+
+    private void kill(Message req) throws RpcException {
+        String reason = Payloads.tree(req.payload()).path("reason").asText("requested by uid " + req.userid());
+        respond(req, Map.of("rank", ctx.config().rank()));
+        kill.accept(reason);
     }
 
     private void subscription(Message req, boolean add) throws RpcException {

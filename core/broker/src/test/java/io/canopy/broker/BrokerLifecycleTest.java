@@ -10,6 +10,9 @@ import io.canopy.message.Errno;
 import io.canopy.message.NodeId;
 import io.canopy.module.Payloads;
 import io.canopy.module.RpcException;
+import io.canopy.local.PeerCredentials;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -61,5 +64,28 @@ class BrokerLifecycleTest {
             java.io.IOException e = assertThrows(java.io.IOException.class, second::start);
             assertTrue(e.getMessage().contains("already listening"), e.getMessage());
         }
+    }
+
+    @Test
+    void killVanishesWithoutAGoodbyeOrAStateChange() throws Exception {
+        Path rundir = Files.createTempDirectory("canopy-test-");
+        FakeOverlay overlay = new FakeOverlay();
+        TestModules.Counter.STOPPED.clear();
+        Broker broker = new Broker(BrokerConfig.single("test0", rundir, PeerCredentials.currentUid())
+                .withModules(List.of("counter")), LogRing.NONE, new MemoryStateKeeper(), overlay);
+        broker.start();
+        await().atMost(WAIT).until(() -> broker.state() == BrokerState.RUN);
+        int announcedBefore = overlay.announced.size();
+        try (CanopyClient c = CanopyClient.connect(rundir.resolve("local"))) {
+            assertEquals(0, Payloads.tree(c.call("broker.kill", NodeId.ANY, null, WAIT).payload()).path("rank").asInt(-1));
+        }
+        assertTrue(broker.awaitExit(WAIT));
+        assertTrue(overlay.closed, "the overlay's sockets are closed");
+        assertEquals(0, overlay.goodbyes, "no goodbye to the parent");
+        assertEquals(announcedBefore, overlay.announced.size(), "no state change announced to the children");
+        assertEquals(BrokerState.RUN, broker.state());
+        assertTrue(!Files.exists(rundir.resolve("local")), "the local socket is gone");
+        await().atMost(WAIT).until(() -> TestModules.Counter.STOPPED.contains("counter"));
+        Files.delete(rundir);
     }
 }

@@ -11,6 +11,9 @@ final class FakeOverlay implements Overlay {
     final List<Message> toChildren = new ArrayList<>();
     final List<Message> toParent = new ArrayList<>();
     boolean up = true;
+    final List<String> announced = new java.util.concurrent.CopyOnWriteArrayList<>();
+    volatile int goodbyes;
+    volatile boolean closed;
 
     @Override
     public void start(OverlayListener listener) {}
@@ -32,14 +35,20 @@ final class FakeOverlay implements Overlay {
     }
 
     @Override
-    public void announceState(String state) {}
+    public void announceState(String state) {
+        announced.add(state);
+    }
 
     @Override
     public void disconnectChild(int rank, String reason) {}
 
     @Override
-    public void goodbye() {}
+    public void goodbye() {
+        goodbyes++;
+    }
 
     @Override
-    public void close() {}
+    public void close() {
+        closed = true;
+    }
 }

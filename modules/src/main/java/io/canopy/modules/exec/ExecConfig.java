@@ -20,10 +20,13 @@ import java.util.Optional;
  * @param rebootCommand        {@code [resource] reboot_command}: named to a launcher this broker runs itself
  * @param healthCheck          {@code [resource] health_check}: likewise
  * @param healthCheckTimeout   {@code [resource] health_check_timeout} (5m)
+ * @param bootIdFile           {@code boot_id_file}: read the boot id there, not from the kernel (a test
+ *                             instance gives each of its brokers one; never set in an installation)
  */
 record ExecConfig(Optional<String> epilog, Duration epilogTimeout, boolean drainOnEpilogFailure, Duration killTimeout,
         int cores, Optional<String> launcher, Optional<String> launcherSocket, String containment,
-        Optional<String> rebootCommand, Optional<String> healthCheck, Duration healthCheckTimeout) {
+        Optional<String> rebootCommand, Optional<String> healthCheck, Duration healthCheckTimeout,
+        Optional<String> bootIdFile) {
     static final List<String> CONTAINMENTS = List.of("auto", "cgroup-v1", "cgroup-v2", "process-group");
 
     static ExecConfig of(ModuleConfig c) {
@@ -38,13 +41,14 @@ record ExecConfig(Optional<String> epilog, Duration epilogTimeout, boolean drain
                 c.getInt("cores", Runtime.getRuntime().availableProcessors()),
                 c.get("launcher").filter(s -> !s.isBlank()), c.get("launcher_socket").filter(s -> !s.isBlank()),
                 containment, c.get("reboot_command").filter(s -> !s.isBlank()),
-                c.get("health_check").filter(s -> !s.isBlank()), c.getDuration("health_check_timeout", Duration.ofMinutes(5)));
+                c.get("health_check").filter(s -> !s.isBlank()), c.getDuration("health_check_timeout", Duration.ofMinutes(5)),
+                c.get("boot_id_file").filter(s -> !s.isBlank()));
     }
 
     /** The new run-time settings of {@code fresh}, keeping what holds until the broker starts again. */
     ExecConfig reloaded(ExecConfig fresh) {
         return new ExecConfig(fresh.epilog(), fresh.epilogTimeout(), fresh.drainOnEpilogFailure(), fresh.killTimeout(),
                 cores, launcher, launcherSocket, containment, fresh.rebootCommand(), fresh.healthCheck(),
-                fresh.healthCheckTimeout());
+                fresh.healthCheckTimeout(), bootIdFile);
     }
 }

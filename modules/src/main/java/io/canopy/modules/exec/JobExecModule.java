@@ -77,7 +77,7 @@ public final class JobExecModule implements BrokerModule {
         });
         this.launcher = makeLauncher();
         ctx.serve("job-exec.info", r -> r.respond(Map.of("rank", ctx.rank(), "host", ctx.hostname(), "cores", config.cores(),
-                "bootId", BootId.read())));
+                "bootId", BootId.read(config.bootIdFile()))));
         ctx.serve("job-exec.reboot", this::reboot);
         ctx.serve("job-exec.health-check", this::healthCheck);
         ctx.serve("job-exec.start", this::start);

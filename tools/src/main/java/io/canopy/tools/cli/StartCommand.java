@@ -26,6 +26,11 @@ public final class StartCommand implements Callable<Integer> {
     @Option(names = {"-s", "--test-size"}, defaultValue = "1", description = "Brokers to start (default: 1).")
     int size;
 
+    @Option(names = "--brokers-per-process", paramLabel = "K", defaultValue = "1",
+            description = "Brokers packed into each JVM: ranks 0..K-1 share the first, and so on; each keeps its "
+                    + "own socket, address, overlay, modules and log (default: 1, a JVM per broker).")
+    int perProcess;
+
     @Option(names = "--fanout", defaultValue = "2", description = "Children per broker in the tree (default: 2).")
     int fanout;
 
@@ -44,10 +49,16 @@ public final class StartCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    /** The most brokers one test instance may have (the loopback addresses run out long after). */
+    static final int MAX_SIZE = 4096;
+
     @Override
     public Integer call() throws Exception {
-        if (size < 1 || size > 1000) {
-            throw new IllegalArgumentException("--test-size=" + size + ": give 1 to 1000 brokers");
+        if (size < 1 || size > MAX_SIZE) {
+            throw new IllegalArgumentException("--test-size=" + size + ": give 1 to " + MAX_SIZE + " brokers");
+        }
+        if (perProcess < 1) {
+            throw new IllegalArgumentException("--brokers-per-process=" + perProcess + ": give at least 1");
         }
         if (fanout < 1) {
             throw new IllegalArgumentException("--fanout=" + fanout + ": give at least 1");
@@ -60,7 +71,9 @@ public final class StartCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         TestInstance.Options options = TestInstance.Options.of(size).fanout(fanout).rundir(rundir)
                 .brokerArgs(brokerArgs).timeout(Durations.parse("--timeout", timeout))
-                .fakeReboot(size > 1); // `canopy resource reboot` restarts a broker with a new boot id
+                .brokersPerProcess(Math.min(perProcess, size))
+                // `canopy resource reboot` restarts a broker with a new boot id (a JVM per broker only)
+                .fakeReboot(size > 1 && perProcess == 1);
 
         try (TestInstance instance = TestInstance.start(options)) {
             if (command.isEmpty()) {
@@ -82,6 +95,7 @@ public final class StartCommand implements Callable<Integer> {
     private int waitForInterrupt(TestInstance instance) throws InterruptedException {
         PrintWriter out = spec.commandLine().getOut();
         out.println("canopy: test instance of " + size + " broker" + (size == 1 ? "" : "s")
+                + (perProcess > 1 ? " in " + instance.processCount() + " JVMs" : "")
                 + " running (rank 0 pid " + instance.process().pid() + ")");
         out.println("canopy: connect with: export CANOPY_URI=" + instance.uri());
         out.println("canopy: press Ctrl-C to shut it down");

@@ -37,10 +37,26 @@ public record InstanceSetup(BrokerConfig broker, ZmqOverlay overlay) {
      */
     public static InstanceSetup of(InstanceConfig config, String hostname, Path rundir, List<String> modules,
             int maxFrameSize) throws ConfigException, IOException {
-        int rank = config.rankOf(hostname);
+        return of(config, config.rankOf(hostname), rundir, modules, maxFrameSize, java.util.Map.of());
+    }
+
+    /**
+     * Broker {@code rank} of the instance, whatever host this is (a JVM that hosts several brokers).
+     *
+     * @param extraArgs module arguments added to the configuration's ({@code job-exec}'s
+     *                  {@code boot_id_file}, for a test instance)
+     * @throws IOException when the certificate cannot be read
+     */
+    public static InstanceSetup of(InstanceConfig config, int rank, Path rundir, List<String> modules,
+            int maxFrameSize, java.util.Map<String, java.util.Map<String, String>> extraArgs) throws IOException {
         Topology topology = new ConfigTopology(config, rank);
         Path run = rundir != null ? rundir : config.broker().rundir();
-        java.util.Map<String, java.util.Map<String, String>> moduleArgs = moduleArgs(config);
+        java.util.Map<String, java.util.Map<String, String>> moduleArgs = new java.util.HashMap<>(moduleArgs(config));
+        extraArgs.forEach((module, args) -> {
+            java.util.Map<String, String> merged = new java.util.LinkedHashMap<>(moduleArgs.getOrDefault(module, java.util.Map.of()));
+            merged.putAll(args);
+            moduleArgs.put(module, java.util.Map.copyOf(merged));
+        });
         BrokerConfig broker = new BrokerConfig(topology, run.toAbsolutePath(), PeerCredentials.currentUid(),
                 maxFrameSize, modules, config.broker().quorum(), moduleArgs);
         CurveCertificate cert = config.bootstrap().curveCert().isEmpty() ? null

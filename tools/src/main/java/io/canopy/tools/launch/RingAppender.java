@@ -4,17 +4,16 @@ import io.canopy.broker.LogRing;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.core.Filter;
 import org.apache.logging.log4j.core.LogEvent;
-import org.apache.logging.log4j.core.LoggerContext;
 import org.apache.logging.log4j.core.appender.AbstractAppender;
-import org.apache.logging.log4j.core.config.Configuration;
-import org.apache.logging.log4j.core.config.LoggerConfig;
 import org.apache.logging.log4j.core.config.Property;
 
 /**
  * Keeps the broker's last log lines in memory for {@code canopy dmesg}, like a kernel's ring
- * buffer: the oldest line goes when a new one arrives and the ring is full.
+ * buffer: the oldest line goes when a new one arrives and the ring is full. In a JVM that hosts
+ * several brokers each has a ring of its own, with a filter that keeps only its lines
+ * ({@link BrokerLog}).
  */
 public final class RingAppender extends AbstractAppender implements LogRing {
     /** Lines kept by default, as flux does. */
@@ -24,22 +23,23 @@ public final class RingAppender extends AbstractAppender implements LogRing {
     private final ArrayDeque<Entry> ring;
     private long seq;
 
-    private RingAppender(int capacity) {
-        super("ring", null, null, true, Property.EMPTY_ARRAY);
+    private RingAppender(String name, int capacity, Filter filter) {
+        super(name, filter, null, true, Property.EMPTY_ARRAY);
         this.capacity = capacity;
         this.ring = new ArrayDeque<>(capacity);
     }
 
-    /** Creates a ring and attaches it to the root logger of the running Log4j configuration. */
+    /** Creates a ring of every line of the JVM and attaches it to the root logger. */
     public static RingAppender install(int capacity) {
-        RingAppender ring = new RingAppender(capacity);
+        RingAppender ring = new RingAppender("ring", capacity, null);
+        BrokerLog.attach(ring);
+        return ring;
+    }
+
+    /** A ring of the lines {@code filter} lets through, not yet attached. */
+    static RingAppender create(String name, int capacity, Filter filter) {
+        RingAppender ring = new RingAppender(name, capacity, filter);
         ring.start();
-        LoggerContext ctx = (LoggerContext) LogManager.getContext(false);
-        Configuration config = ctx.getConfiguration();
-        config.addAppender(ring);
-        LoggerConfig root = config.getRootLogger();
-        root.addAppender(ring, null, null);
-        ctx.updateLoggers();
         return ring;
     }
 

@@ -25,16 +25,29 @@ import java.util.stream.Stream;
  * tests and benchmarks: start it, wait until every broker runs, use its URI, close it (SIGTERM,
  * orderly shutdown, rundir removed). With more than one broker each is a "host" of its own on its
  * own loopback address ({@code 127.0.1.1}, {@code 127.0.1.2}, ...), joined over the ZeroMQ overlay
- * with an ephemeral CURVE certificate.
+ * with an ephemeral CURVE certificate. With {@link Options#brokersPerProcess} above 1, several
+ * brokers share a JVM ({@code canopy broker --ranks}), each still with its own directory, socket,
+ * address, log file and {@code dmesg} ring.
  */
 public final class TestInstance implements AutoCloseable {
     /** How to start an instance. */
     public record Options(int size, int fanout, Path rundir, List<String> brokerArgs, Duration timeout,
-            Duration keepalive, Duration torpid, Duration lost, boolean curve, String extraToml, boolean fakeReboot) {
+            Duration keepalive, Duration torpid, Duration lost, boolean curve, String extraToml, boolean fakeReboot,
+            int brokersPerProcess) {
 
         public static Options of(int size) {
             return new Options(size, 2, null, List.of(), Duration.ofSeconds(120), Duration.ofSeconds(2),
-                    Duration.ofSeconds(10), Duration.ofSeconds(30), true, "", false);
+                    Duration.ofSeconds(10), Duration.ofSeconds(30), true, "", false, 1);
+        }
+
+        /**
+         * Packs {@code k} brokers into each JVM ({@code canopy broker --ranks}): ranks 0..k-1 in the
+         * first, k..2k-1 in the second, and so on. 1 (the default) is a JVM per broker. Not with
+         * {@link #fakeReboot} (the fake reboot stops the JVM of the broker that asked).
+         */
+        public Options brokersPerProcess(int k) {
+            return new Options(size, fanout, rundir, brokerArgs, timeout, keepalive, torpid, lost, curve, extraToml,
+                    fakeReboot, k);
         }
 
         /**
@@ -44,35 +57,43 @@ public final class TestInstance implements AutoCloseable {
          * systemd would at boot. Needs more than one broker (a configured instance).
          */
         public Options fakeReboot(boolean on) {
-            return new Options(size, fanout, rundir, brokerArgs, timeout, keepalive, torpid, lost, curve, extraToml, on);
+            return new Options(size, fanout, rundir, brokerArgs, timeout, keepalive, torpid, lost, curve, extraToml, on,
+                    brokersPerProcess);
         }
 
         public Options fanout(int f) {
-            return new Options(size, f, rundir, brokerArgs, timeout, keepalive, torpid, lost, curve, extraToml, fakeReboot);
+            return new Options(size, f, rundir, brokerArgs, timeout, keepalive, torpid, lost, curve, extraToml, fakeReboot,
+                    brokersPerProcess);
         }
 
         public Options rundir(Path dir) {
-            return new Options(size, fanout, dir, brokerArgs, timeout, keepalive, torpid, lost, curve, extraToml, fakeReboot);
+            return new Options(size, fanout, dir, brokerArgs, timeout, keepalive, torpid, lost, curve, extraToml, fakeReboot,
+                    brokersPerProcess);
         }
 
         public Options brokerArgs(List<String> args) {
-            return new Options(size, fanout, rundir, args, timeout, keepalive, torpid, lost, curve, extraToml, fakeReboot);
+            return new Options(size, fanout, rundir, args, timeout, keepalive, torpid, lost, curve, extraToml, fakeReboot,
+                    brokersPerProcess);
         }
 
         public Options timeout(Duration t) {
-            return new Options(size, fanout, rundir, brokerArgs, t, keepalive, torpid, lost, curve, extraToml, fakeReboot);
+            return new Options(size, fanout, rundir, brokerArgs, t, keepalive, torpid, lost, curve, extraToml, fakeReboot,
+                    brokersPerProcess);
         }
 
         public Options heartbeats(Duration keep, Duration torp, Duration lostAfter) {
-            return new Options(size, fanout, rundir, brokerArgs, timeout, keep, torp, lostAfter, curve, extraToml, fakeReboot);
+            return new Options(size, fanout, rundir, brokerArgs, timeout, keep, torp, lostAfter, curve, extraToml, fakeReboot,
+                    brokersPerProcess);
         }
 
         public Options curve(boolean on) {
-            return new Options(size, fanout, rundir, brokerArgs, timeout, keepalive, torpid, lost, on, extraToml, fakeReboot);
+            return new Options(size, fanout, rundir, brokerArgs, timeout, keepalive, torpid, lost, on, extraToml, fakeReboot,
+                    brokersPerProcess);
         }
 
         public Options extraToml(String toml) {
-            return new Options(size, fanout, rundir, brokerArgs, timeout, keepalive, torpid, lost, curve, toml, fakeReboot);
+            return new Options(size, fanout, rundir, brokerArgs, timeout, keepalive, torpid, lost, curve, toml, fakeReboot,
+                    brokersPerProcess);
         }
     }
 
@@ -104,6 +125,10 @@ public final class TestInstance implements AutoCloseable {
         if (o.size() < 1) {
             throw new IllegalArgumentException("an instance needs at least one broker");
         }
+        if (o.brokersPerProcess() < 1 || o.brokersPerProcess() > 1 && (o.size() == 1 || o.fakeReboot())) {
+            throw new IllegalArgumentException("brokers per process: give 1, or more for an instance of several "
+                    + "brokers without the fake reboot (it stops the JVM of the broker that asked)");
+        }
         boolean owns = o.rundir() == null;
         Path dir = owns ? Files.createTempDirectory("canopy-") : o.rundir();
         Files.createDirectories(dir);
@@ -114,8 +139,9 @@ public final class TestInstance implements AutoCloseable {
             if (o.size() > 1) {
                 instance.writeConfig();
             }
-            for (int r = o.size() - 1; r >= 0; r--) {
-                instance.launch(r);
+            int k = o.brokersPerProcess();
+            for (int first = (o.size() - 1) / k * k; first >= 0; first -= k) {
+                instance.launch(first, Math.min(first + k, o.size()) - 1);
             }
             instance.awaitRun(o.timeout());
         } catch (IOException | RuntimeException e) {
@@ -160,8 +186,33 @@ public final class TestInstance implements AutoCloseable {
         return brokers[0];
     }
 
+    /** How many broker JVMs the instance started (fewer than brokers when packed). */
+    public synchronized int processCount() {
+        return (int) java.util.Arrays.stream(brokers).filter(java.util.Objects::nonNull).distinct().count();
+    }
+
+    /** The JVM broker {@code rank} runs in (shared with the other ranks of its group when packed). */
     public synchronized Process process(int rank) {
         return brokers[rank];
+    }
+
+    /**
+     * Makes broker {@code rank} alone vanish, as a crashed node would ({@code broker.kill}: no goodbye,
+     * its sockets closed), whether or not it shares its JVM; returns once its socket is gone.
+     */
+    public void killBroker(int rank) throws IOException {
+        try (CanopyClient c = CanopyClient.connect(socket(rank))) {
+            c.call("broker.kill", NodeId.ANY, Payloads.encode(Map.of("reason", "test instance")), Duration.ofSeconds(10));
+        } catch (RpcException e) {
+            throw new IOException("broker.kill of rank " + rank + ": " + e.getMessage(), e);
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (Files.exists(socket(rank))) {
+            if (System.nanoTime() > deadline) {
+                throw new IOException("rank " + rank + " still has its socket 30s after broker.kill");
+            }
+            pause(20);
+        }
     }
 
     /** The fake reboot command of an instance started with {@link Options#fakeReboot}. */
@@ -198,12 +249,28 @@ public final class TestInstance implements AutoCloseable {
         }
     }
 
-    /** Starts broker {@code rank} again (after it exited or was killed); does not wait for run. */
+    /**
+     * Starts broker {@code rank} again (after it exited or was killed); does not wait for run. A
+     * broker that shared its JVM comes back in a JVM of its own (its old JVM may still host others).
+     */
     public synchronized void restart(int rank) throws IOException {
-        if (brokers[rank] != null && brokers[rank].isAlive()) {
-            throw new IllegalStateException("rank " + rank + " is still running");
+        restart(rank, rank);
+    }
+
+    /**
+     * Starts ranks {@code first..last} again in one JVM (they all exited or were killed, as when their
+     * packed JVM was killed); does not wait for run.
+     */
+    public synchronized void restart(int first, int last) throws IOException {
+        for (int r = first; r <= last; r++) {
+            if (brokers[r] != null && brokers[r].isAlive() && (options.brokersPerProcess() == 1 || Files.exists(socket(r)))) {
+                throw new IllegalStateException("rank " + r + " is still running");
+            }
         }
-        launch(rank);
+        if (first != last && options.brokersPerProcess() == 1) {
+            throw new IllegalArgumentException("a JVM per broker: restart ranks one at a time");
+        }
+        launch(first, last);
     }
 
     /** Waits until broker {@code rank} answers {@code broker.uptime} with state {@code run}. */
@@ -229,35 +296,40 @@ public final class TestInstance implements AutoCloseable {
                     last = e.getMessage();
                 }
             }
-            try {
-                TimeUnit.MILLISECONDS.sleep(pauseMs); // polling a child process; bounded by the deadline
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException("interrupted waiting for broker rank " + rank);
-            }
+            pause(pauseMs); // polling a child process; bounded by the deadline
             pauseMs = Math.min(pauseMs * 2, 200);
         }
         throw new IOException("broker rank " + rank + " did not reach run within " + timeout.toSeconds() + "s ("
                 + last + "); its log ends:\n" + logTail(rank, 20));
     }
 
-    /** SIGTERM to every broker (leaves first), wait for their orderly exits, remove a temporary rundir. */
+    private static void pause(long ms) throws IOException {
+        try {
+            TimeUnit.MILLISECONDS.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted waiting for a broker");
+        }
+    }
+
+    /** SIGTERM to every JVM (leaves first), wait for their orderly exits, remove a temporary rundir. */
     @Override
     public void close() {
         closing = true;
-        Process[] all;
+        List<Process> all;
         synchronized (this) {
-            all = brokers.clone();
-        }
-        for (int r = all.length - 1; r >= 0; r--) {
-            if (all[r] != null) {
-                all[r].destroy();
+            java.util.Set<Process> jvms = new java.util.LinkedHashSet<>();
+            for (int r = brokers.length - 1; r >= 0; r--) {
+                if (brokers[r] != null) {
+                    jvms.add(brokers[r]);
+                }
             }
+            all = new ArrayList<>(jvms);
         }
         for (Process p : all) {
-            if (p == null) {
-                continue;
-            }
+            p.destroy();
+        }
+        for (Process p : all) {
             try {
                 if (!p.waitFor(60, TimeUnit.SECONDS)) {
                     p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
@@ -293,32 +365,67 @@ public final class TestInstance implements AutoCloseable {
         return options.size() == 1 ? rundir : rundir.resolve("r" + rank);
     }
 
-    private synchronized void launch(int rank) throws IOException {
-        Path dir = brokerDir(rank);
-        Files.createDirectories(dir);
-        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
-        Path bootId = dir.resolve("boot_id");
-        if (!Files.exists(bootId)) { // one boot per broker: the fake reboot gives it a new one
-            Files.writeString(bootId, java.util.UUID.randomUUID() + "\n");
+    /**
+     * Starts ranks {@code first..last} in one JVM: with {@link Options#brokersPerProcess} 1 the
+     * familiar {@code canopy broker --hostname testN}, its output the broker's log; else {@code canopy
+     * broker --ranks=first-last}, each broker writing its own log, the JVM's output in {@code jvmFIRST.log}.
+     */
+    private synchronized void launch(int first, int last) throws IOException {
+        for (int r = first; r <= last; r++) {
+            Path dir = brokerDir(r);
+            Files.createDirectories(dir);
+            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+            Path bootId = dir.resolve("boot_id");
+            if (!Files.exists(bootId)) { // one boot per broker: the fake reboot gives it a new one
+                Files.writeString(bootId, java.util.UUID.randomUUID() + "\n");
+            }
         }
-        List<String> args = new ArrayList<>(List.of("broker", "--rundir", dir.toString(), "--hostname", "test" + rank,
-                "--statedir", dir.resolve("state").toString()));
+        boolean packed = options.brokersPerProcess() > 1;
+        String dir = packed ? rundir.resolve("r{rank}").toString() : brokerDir(first).toString();
+        List<String> args = new ArrayList<>(List.of("broker", "--rundir", dir, "--statedir", dir + "/state",
+                "--boot-id-file", dir + "/boot_id"));
+        if (packed) {
+            args.addAll(List.of("--ranks", first + "-" + last, "--log-file", dir + "/broker.log"));
+        } else {
+            args.addAll(List.of("--hostname", "test" + first));
+        }
         if (options.size() > 1) {
             args.addAll(List.of("--config", config().toString()));
         }
         args.addAll(options.brokerArgs());
-        List<String> jvm = new ArrayList<>(List.of("-XX:+UseSerialGC", "-Xss512k", "-D" + BOOT_ID_PROPERTY + "=" + bootId));
-        if (options.size() > 8) {
-            jvm.addAll(List.of("-XX:TieredStopAtLevel=1", "-Xmx96m")); // many JVMs on few cores
-        }
-        ProcessBuilder pb = new ProcessBuilder(JavaCommand.canopy(jvm, args))
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("broker.log").toFile()))
+        ProcessBuilder pb = new ProcessBuilder(JavaCommand.canopy(jvmOptions(options.size(), last - first + 1), args))
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(
+                        (packed ? rundir.resolve("jvm" + first + ".log") : brokerDir(first).resolve("broker.log")).toFile()))
                 .redirectErrorStream(true);
         pb.environment().remove("CANOPY_URI");
         Process p = pb.start();
-        brokers[rank] = p;
-        p.onExit().thenRun(() -> startAfterReboot(rank, p));
+        for (int r = first; r <= last; r++) {
+            brokers[r] = p;
+        }
+        if (!packed) {
+            p.onExit().thenRun(() -> startAfterReboot(first, p));
+        }
     }
+
+    /**
+     * The JVM options for {@code brokers} brokers of an instance of {@code size} in one JVM. Serial
+     * GC and small stacks throughout. With more than 8 brokers in the instance (many JVMs on few
+     * cores), C1 only and a bounded heap: 96 MiB for one broker; a packed JVM gets
+     * {@value #HEAP_BASE_MB} MiB plus {@value #HEAP_PER_BROKER_MB} MiB a broker (a broker holds a few
+     * MiB live; the rest is room for the serial collector), so that 16 JVMs of 64 brokers stay within
+     * about 17 GiB of heap at most on a 24 GiB machine.
+     */
+    static List<String> jvmOptions(int size, int brokers) {
+        List<String> jvm = new ArrayList<>(List.of("-XX:+UseSerialGC", "-Xss512k"));
+        if (size > 8) {
+            jvm.add("-XX:TieredStopAtLevel=1");
+            jvm.add("-Xmx" + (brokers == 1 ? 96 : HEAP_BASE_MB + HEAP_PER_BROKER_MB * brokers) + "m");
+        }
+        return jvm;
+    }
+
+    static final int HEAP_BASE_MB = 64;
+    static final int HEAP_PER_BROKER_MB = 16;
 
     /**
      * What systemd does at boot, for the fake reboot: a broker that exited after the fake reboot
@@ -331,15 +438,12 @@ public final class TestInstance implements AutoCloseable {
                 if (closing || brokers[rank] != exited || !Files.deleteIfExists(marker)) {
                     return;
                 }
-                launch(rank);
+                launch(rank, rank);
             }
         } catch (IOException e) {
             System.err.println("canopy: cannot start broker rank " + rank + " again after its fake reboot: " + e.getMessage());
         }
     }
-
-    /** Names the file a broker reads its boot id from instead of the kernel's (one boot per broker). */
-    public static final String BOOT_ID_PROPERTY = "canopy.test.boot-id-file";
 
     private void writeConfig() throws IOException {
         StringBuilder toml = new StringBuilder("# A test instance of " + options.size() + " brokers, each on its own loopback address\n");
