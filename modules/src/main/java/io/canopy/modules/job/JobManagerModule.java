@@ -574,6 +574,10 @@ public final class JobManagerModule implements BrokerModule {
 
     private void startTasks(Job j) {
         if (j.fatal()) {
+            // no node was asked to start it: none runs anything of it or will report, so none is
+            // waited for (that held the others' cores for good) or sent a kill
+            j.alloc().keySet().forEach(j::released);
+            j.killSent = true;
             j.pending = Job.Pending.NONE;
             advance(j);
             return;
