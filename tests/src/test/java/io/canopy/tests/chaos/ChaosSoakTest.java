@@ -129,8 +129,9 @@ class ChaosSoakTest {
             jobs.stop();
             undrainAll();
             settle(jobs, runs);
+        } finally {
+            System.out.println(summary(done)); // the figures so far, also when the soak failed
         }
-        System.out.println(summary(done));
     }
 
     // ---- the tree ----
