@@ -67,6 +67,6 @@ class StartCommandTest {
         Result r = cli.run("start", "--test-size=0", "true");
 
         assertEquals(2, r.exitCode(), r::toString);
-        assertTrue(r.stderr().startsWith("canopy: --test-size=0: give 1 to 1000 brokers"), r::toString);
+        assertTrue(r.stderr().startsWith("canopy: --test-size=0: give 1 to 4096 brokers"), r::toString);
     }
 }
