@@ -231,6 +231,12 @@ public final class Broker implements LocalConnector.Sink {
         view.parentUp(parentState);
         parentLink.up(parentSession);
         subtree.parentUp();
+        if (!coordinator.active() && states.state() == BrokerState.QUORUM) {
+            // It lost the parent while in init (nothing to leave then) and finished init alone:
+            // the parent's state in its hello-ok is all it will hear until that state changes.
+            followParent();
+            return;
+        }
         if (coordinator.active() || states.state() != BrokerState.JOIN) {
             return;
         }
