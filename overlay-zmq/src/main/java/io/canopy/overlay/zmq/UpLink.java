@@ -50,6 +50,10 @@ final class UpLink {
     private long nextHello;
     private long lastHeard;
     private long lastSent;
+    /** The parent's state as last heard (hello-ok, state message or heartbeat). */
+    private String parentState = "";
+    /** Something came from the parent since the last {@link #tick}. */
+    private boolean heardThisRound;
     private volatile boolean up;
     /** The parent said in its hello-ok that it reads batch frames. */
     private boolean parentReadsBatches;
@@ -101,8 +105,12 @@ final class UpLink {
             nextHello = now + backoff;
             backoff = Math.min(backoff * 2, MAX_BACKOFF);
         }
+        // A parent just heard from gets this broker's heartbeat in the same wake-up once half a
+        // keepalive has passed since the last: a leaf then wakes once a keepalive, not twice.
+        boolean heard = heardThisRound;
+        heardThisRound = false;
         if (state == State.UP) {
-            if (now - lastSent >= settings.keepalive().toNanos()) {
+            if (DownLinks.heartbeatDue(now - lastSent, settings.keepalive().toNanos(), heard)) {
                 send(Frames.control(Control.HEARTBEAT, Map.of()));
             }
             if (now - lastHeard >= settings.lost().toNanos()) {
@@ -179,6 +187,7 @@ final class UpLink {
     private void handle(Message m) throws RpcException {
         long now = System.nanoTime();
         lastHeard = now;
+        heardThisRound = true;
         if (m.type() != MessageType.CONTROL) {
             if (state == State.UP) {
                 listener.fromParent(m);
@@ -209,7 +218,8 @@ final class UpLink {
                     rare.reset("refused");
                     LOG.info("overlay: joined parent {} (rank {})", parentHost(), settings.topology().parent());
                     String session = body.path("session").asText("");
-                    listener.parentUp(body.path("state").asText("unknown"), session.isEmpty() ? null : session);
+                    parentState = body.path("state").asText("unknown");
+                    listener.parentUp(parentState, session.isEmpty() ? null : session);
                 }
             }
             case Control.HELLO_REFUSED -> {
@@ -223,8 +233,11 @@ final class UpLink {
                                 + ") refused hello: " + body.path("reason").asText() + "; retrying");
             }
             case Control.STATE, Control.HEARTBEAT -> {
+                // A heartbeat carries the parent's state too: one that differs from what this
+                // broker last heard makes up for a state message it missed.
                 String s = Payloads.tree(m.payload()).path("state").asText("");
-                if (state == State.UP && !s.isEmpty() && m.topic().equals(Control.STATE)) {
+                if (state == State.UP && !s.isEmpty() && (m.topic().equals(Control.STATE) || !s.equals(parentState))) {
+                    parentState = s;
                     listener.parentState(s);
                 }
             }
