@@ -1,6 +1,8 @@
 package io.canopy.tools.cli;
 
 import io.canopy.client.CanopyClient;
+import io.canopy.idset.Hostlist;
+import io.canopy.idset.IdSet;
 import io.canopy.module.Durations;
 import java.io.PrintWriter;
 import java.time.Duration;
@@ -133,12 +135,47 @@ public final class OverlayStatusCommand implements Callable<Integer> {
 
     private void draw(PrintWriter out, Map<Integer, OverlayWalk.Node> nodes, int r, String lead, String indent) {
         OverlayWalk.Node n = nodes.get(r);
-        String word = n.children().isEmpty() ? n.status() : n.subtree();
-        out.println(lead + n.rank() + " " + n.host() + ": " + word + (verbose ? detail(n) : "") + " (" + n.state() + ")"
-                + (n.reason() != null && !n.status().equals("online") ? " " + n.reason() : ""));
-        for (int i = 0; i < n.children().size(); i++) {
-            boolean last = i == n.children().size() - 1;
-            draw(out, nodes, n.children().get(i), indent + (last ? "└─ " : "├─ "), indent + (last ? "   " : "│  "));
+        out.println(lead + n.rank() + " " + n.host() + ": " + tail(n));
+        List<List<Integer>> groups = siblingRuns(nodes, n.children());
+        for (int i = 0; i < groups.size(); i++) {
+            boolean last = i == groups.size() - 1;
+            List<Integer> g = groups.get(i);
+            if (g.size() == 1) {
+                draw(out, nodes, g.get(0), indent + (last ? "└─ " : "├─ "), indent + (last ? "   " : "│  "));
+            } else {
+                out.println(indent + (last ? "└─ " : "├─ ") + IdSet.of(g.stream().mapToInt(Integer::intValue).toArray())
+                        + " " + Hostlist.compress(g.stream().map(c -> nodes.get(c).host()).toList()) + ": "
+                        + tail(nodes.get(g.get(0))));
+            }
         }
+    }
+
+    /** What follows {@code rank host: } on a rank's line. */
+    private String tail(OverlayWalk.Node n) {
+        String word = n.children().isEmpty() ? n.status() : n.subtree();
+        return word + (verbose ? detail(n) : "") + " (" + n.state() + ")"
+                + (n.reason() != null && !n.status().equals("online") ? " " + n.reason() : "");
+    }
+
+    /**
+     * The children in order, consecutive leaves that would print the same line after their rank and
+     * host taken together (drawn as one line with the ranks and hosts compressed), so that 1,000
+     * healthy leaves of one router take a line, and a leaf that differs stands out on its own.
+     * Not with {@code -v}: each rank's times are its own.
+     */
+    private List<List<Integer>> siblingRuns(Map<Integer, OverlayWalk.Node> nodes, List<Integer> children) {
+        List<List<Integer>> runs = new ArrayList<>();
+        String previous = null;
+        for (int c : children) {
+            OverlayWalk.Node n = nodes.get(c);
+            String key = !verbose && n.children().isEmpty() ? tail(n) : null;
+            if (key != null && key.equals(previous)) {
+                runs.get(runs.size() - 1).add(c);
+            } else {
+                runs.add(new ArrayList<>(List.of(c)));
+            }
+            previous = key;
+        }
+        return runs;
     }
 }

@@ -2,6 +2,7 @@ package io.canopy.tools.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.canopy.client.CanopyClient;
+import io.canopy.message.Errno;
 import io.canopy.message.NodeId;
 import io.canopy.module.Payloads;
 import io.canopy.module.RpcException;
@@ -10,6 +11,10 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Builds the picture of the tree below one rank by asking each reachable broker for its
@@ -29,9 +34,10 @@ final class OverlayWalk {
     private final CanopyClient client;
     private final Duration rpcTimeout;
     private final Map<Integer, JsonNode> topology = new LinkedHashMap<>();
+    private final Map<Integer, Integer> parents = new java.util.HashMap<>();
     private final Map<Integer, Node> nodes = new LinkedHashMap<>();
-    private final Map<Integer, JsonNode> answers = new LinkedHashMap<>();
-    private final Map<Integer, Double> rtts = new LinkedHashMap<>();
+    private final Map<Integer, JsonNode> answers = java.util.Collections.synchronizedMap(new LinkedHashMap<>());
+    private final Map<Integer, Double> rtts = java.util.Collections.synchronizedMap(new LinkedHashMap<>());
     private String security;
 
     OverlayWalk(CanopyClient client, Duration rpcTimeout) throws RpcException {
@@ -40,6 +46,7 @@ final class OverlayWalk {
         JsonNode t = Payloads.tree(client.call("overlay.topology", NodeId.ANY, null, rpcTimeout).payload());
         for (JsonNode r : t.path("ranks")) {
             topology.put(r.path("rank").asInt(), r);
+            r.path("children").forEach(c -> parents.put(c.asInt(), r.path("rank").asInt()));
         }
     }
 
@@ -49,14 +56,7 @@ final class OverlayWalk {
 
     /** The parent of {@code rank} in the configured tree, or -1. */
     int parentOf(int rank) {
-        for (Map.Entry<Integer, JsonNode> e : topology.entrySet()) {
-            for (JsonNode c : e.getValue().path("children")) {
-                if (c.asInt() == rank) {
-                    return e.getKey();
-                }
-            }
-        }
-        return -1;
+        return parents.getOrDefault(rank, -1);
     }
 
     String hostOf(int rank) {
@@ -99,40 +99,81 @@ final class OverlayWalk {
         return answers;
     }
 
-    private String visit(int rank, String status, String reason, Long since) {
-        List<Integer> children = new ArrayList<>();
-        topology.get(rank).path("children").forEach(c -> children.add(c.asInt()));
-        String state = "?";
-        Map<Integer, String[]> childStatus = new LinkedHashMap<>();
-        Map<Integer, Long> childSince = new LinkedHashMap<>();
-        if (status.equals("online") || status.equals("torpid")) {
-            try {
-                JsonNode s = status(rank);
-                state = s.path("state").asText();
-                for (JsonNode c : s.path("children")) {
-                    childStatus.put(c.path("rank").asInt(), new String[] {c.path("status").asText(),
-                            c.path("reason").isNull() ? null : c.path("reason").asText()});
-                    childSince.put(c.path("rank").asInt(), c.path("since").asLong());
+    /**
+     * Asks every reachable rank of {@code root}'s subtree for its {@code overlay.status}, a level of
+     * the tree at a time with the whole level in flight (a 1,024-rank tree takes as many round trips
+     * as it has levels, not as it has ranks), then draws the rollups from the answers.
+     */
+    private String visit(int root, String status, String reason, Long since) {
+        Map<Integer, String[]> statusOf = new LinkedHashMap<>(); // rank -> {status, reason}
+        Map<Integer, Long> sinceOf = new LinkedHashMap<>();
+        Map<Integer, String> stateOf = new LinkedHashMap<>();
+        statusOf.put(root, new String[] {status, reason});
+        sinceOf.put(root, since);
+        List<Integer> level = List.of(root);
+        while (!level.isEmpty()) {
+            Map<Integer, CompletableFuture<JsonNode>> asked = new LinkedHashMap<>();
+            for (int r : level) {
+                String st = statusOf.get(r)[0];
+                if (st.equals("online") || st.equals("torpid")) {
+                    asked.put(r, ask(r));
                 }
-            } catch (RpcException e) {
-                reason = e.getMessage();
             }
+            List<Integer> next = new ArrayList<>();
+            for (int r : level) {
+                JsonNode s = null;
+                if (asked.containsKey(r)) {
+                    try {
+                        s = await(asked.get(r));
+                    } catch (RpcException e) {
+                        statusOf.get(r)[1] = e.getMessage();
+                    }
+                }
+                stateOf.put(r, s == null ? "?" : s.path("state").asText());
+                Map<Integer, JsonNode> said = new LinkedHashMap<>();
+                if (s != null) {
+                    s.path("children").forEach(c -> said.put(c.path("rank").asInt(), c));
+                }
+                for (int c : childrenOf(r)) {
+                    JsonNode cs = said.get(c);
+                    statusOf.put(c, cs == null ? new String[] {"offline", "behind rank " + r}
+                            : new String[] {cs.path("status").asText(), cs.path("reason").isNull() ? null
+                                    : cs.path("reason").asText()});
+                    sinceOf.put(c, cs == null ? null : cs.path("since").asLong());
+                    next.add(c);
+                }
+            }
+            level = next;
         }
+        return rollup(root, statusOf, sinceOf, stateOf);
+    }
+
+    /** Builds {@code rank}'s node and those below it; returns its subtree's rollup. */
+    private String rollup(int rank, Map<Integer, String[]> statusOf, Map<Integer, Long> sinceOf,
+            Map<Integer, String> stateOf) {
         String worst = "full";
+        List<Integer> children = childrenOf(rank);
         for (int c : children) {
-            String[] cs = childStatus.getOrDefault(c, new String[] {"offline", "behind rank " + rank});
-            String sub = visit(c, cs[0], cs[1], childSince.get(c));
+            String sub = rollup(c, statusOf, sinceOf, stateOf);
             worst = worse(worst, sub.equals("full") ? "full"
                     : sub.equals("offline") || sub.equals("partial") ? "partial" : "degraded");
         }
+        String status = statusOf.get(rank)[0];
         String subtree = switch (status) {
             case "online" -> worst;
             case "torpid" -> "degraded";
             default -> status;
         };
-        nodes.put(rank, new Node(rank, hostOf(rank), state, status, subtree, parentOf(rank) < 0 ? null : parentOf(rank),
-                children, reason, since, rtts.get(rank)));
+        nodes.put(rank, new Node(rank, hostOf(rank), stateOf.get(rank), status, subtree,
+                parentOf(rank) < 0 ? null : parentOf(rank), children, statusOf.get(rank)[1], sinceOf.get(rank),
+                rtts.get(rank)));
         return subtree;
+    }
+
+    private List<Integer> childrenOf(int rank) {
+        List<Integer> children = new ArrayList<>();
+        topology.get(rank).path("children").forEach(c -> children.add(c.asInt()));
+        return children;
     }
 
     private static String worse(String a, String b) {
@@ -141,14 +182,48 @@ final class OverlayWalk {
     }
 
     private JsonNode status(int rank) throws RpcException {
+        return await(ask(rank));
+    }
+
+    /** Sends {@code overlay.status} to {@code rank}; the answer is kept, with its round trip. */
+    private CompletableFuture<JsonNode> ask(int rank) {
         long t0 = System.nanoTime();
-        JsonNode s = Payloads.tree(client.call("overlay.status", rank, null, rpcTimeout).payload());
-        rtts.put(rank, (System.nanoTime() - t0) / 1e6);
-        answers.put(rank, s);
-        if (security == null && s.hasNonNull("security")) {
-            security = s.path("security").asText();
+        return client.send("overlay.status", rank, null).thenApply(m -> {
+            JsonNode s;
+            try {
+                s = Payloads.tree(m.payload());
+            } catch (RpcException e) {
+                throw new java.util.concurrent.CompletionException(e);
+            }
+            synchronized (this) {
+                rtts.put(rank, (System.nanoTime() - t0) / 1e6);
+                answers.put(rank, s);
+                if (security == null && s.hasNonNull("security")) {
+                    security = s.path("security").asText();
+                }
+            }
+            return s;
+        });
+    }
+
+    private JsonNode await(CompletableFuture<JsonNode> f) throws RpcException {
+        try {
+            return f.get(rpcTimeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause() instanceof java.util.concurrent.CompletionException c ? c.getCause()
+                    : e.getCause();
+            if (cause instanceof RpcException r) {
+                throw r;
+            }
+            throw new RpcException(Errno.EIO, String.valueOf(cause), cause);
+        } catch (TimeoutException e) {
+            f.cancel(false);
+            throw new RpcException(Errno.ETIMEDOUT, "overlay.status got no answer within "
+                    + io.canopy.module.Durations.format(rpcTimeout));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new RpcException(Errno.ECANCELED, "interrupted waiting for overlay.status");
         }
-        return s;
     }
 
     /** How the links are protected ({@code curve}, {@code plain}, {@code none}), as the first broker asked says. */
