@@ -58,7 +58,7 @@ public final class JobBench {
     }
 
     /** Submits {@code n} jobs, waits for all; returns {submit rate, end-to-end rate}. */
-    private static double[] run(CanopyClient c, int n) throws Exception {
+    static double[] run(CanopyClient c, int n) throws Exception {
         Map<String, String> env = new TreeMap<>(System.getenv());
         Semaphore window = new Semaphore(WINDOW);
         CompletableFuture<?>[] done = new CompletableFuture<?>[n];
@@ -125,7 +125,7 @@ public final class JobBench {
     }
 
     /** Waits until job-exec on every broker told the scheduler its cores (a 1-task job per broker runs). */
-    private static void awaitCores(CanopyClient c, int brokers) throws Exception {
+    static void awaitCores(CanopyClient c, int brokers) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (System.nanoTime() < deadline) {
             Message m = c.send(Message.request("resource.status", 0, 0, Payloads.encode(Map.of()))).get(30, TimeUnit.SECONDS);

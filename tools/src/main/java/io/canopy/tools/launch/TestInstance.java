@@ -33,11 +33,11 @@ public final class TestInstance implements AutoCloseable {
     /** How to start an instance. */
     public record Options(int size, int fanout, Path rundir, List<String> brokerArgs, Duration timeout,
             Duration keepalive, Duration torpid, Duration lost, boolean curve, String extraToml, boolean fakeReboot,
-            int brokersPerProcess) {
+            int brokersPerProcess, boolean leaderAlone) {
 
         public static Options of(int size) {
             return new Options(size, 2, null, List.of(), Duration.ofSeconds(120), Duration.ofSeconds(2),
-                    Duration.ofSeconds(10), Duration.ofSeconds(30), true, "", false, 1);
+                    Duration.ofSeconds(10), Duration.ofSeconds(30), true, "", false, 1, false);
         }
 
         /**
@@ -47,7 +47,7 @@ public final class TestInstance implements AutoCloseable {
          */
         public Options brokersPerProcess(int k) {
             return new Options(size, fanout, rundir, brokerArgs, timeout, keepalive, torpid, lost, curve, extraToml,
-                    fakeReboot, k);
+                    fakeReboot, k, leaderAlone);
         }
 
         /**
@@ -58,42 +58,52 @@ public final class TestInstance implements AutoCloseable {
          */
         public Options fakeReboot(boolean on) {
             return new Options(size, fanout, rundir, brokerArgs, timeout, keepalive, torpid, lost, curve, extraToml, on,
-                    brokersPerProcess);
+                    brokersPerProcess, leaderAlone);
         }
 
         public Options fanout(int f) {
             return new Options(size, f, rundir, brokerArgs, timeout, keepalive, torpid, lost, curve, extraToml, fakeReboot,
-                    brokersPerProcess);
+                    brokersPerProcess, leaderAlone);
         }
 
         public Options rundir(Path dir) {
             return new Options(size, fanout, dir, brokerArgs, timeout, keepalive, torpid, lost, curve, extraToml, fakeReboot,
-                    brokersPerProcess);
+                    brokersPerProcess, leaderAlone);
         }
 
         public Options brokerArgs(List<String> args) {
             return new Options(size, fanout, rundir, args, timeout, keepalive, torpid, lost, curve, extraToml, fakeReboot,
-                    brokersPerProcess);
+                    brokersPerProcess, leaderAlone);
         }
 
         public Options timeout(Duration t) {
             return new Options(size, fanout, rundir, brokerArgs, t, keepalive, torpid, lost, curve, extraToml, fakeReboot,
-                    brokersPerProcess);
+                    brokersPerProcess, leaderAlone);
         }
 
         public Options heartbeats(Duration keep, Duration torp, Duration lostAfter) {
             return new Options(size, fanout, rundir, brokerArgs, timeout, keep, torp, lostAfter, curve, extraToml, fakeReboot,
-                    brokersPerProcess);
+                    brokersPerProcess, leaderAlone);
         }
 
         public Options curve(boolean on) {
             return new Options(size, fanout, rundir, brokerArgs, timeout, keepalive, torpid, lost, on, extraToml, fakeReboot,
-                    brokersPerProcess);
+                    brokersPerProcess, leaderAlone);
+        }
+
+        /**
+         * With {@link #brokersPerProcess} above 1: the leader gets a JVM of its own (as it has a machine
+         * of its own in a cluster), so that what it costs can be told from its neighbours'; rank 1 up
+         * are packed as before, the first JVM holding one rank fewer.
+         */
+        public Options leaderAlone(boolean on) {
+            return new Options(size, fanout, rundir, brokerArgs, timeout, keepalive, torpid, lost, curve, extraToml,
+                    fakeReboot, brokersPerProcess, on);
         }
 
         public Options extraToml(String toml) {
             return new Options(size, fanout, rundir, brokerArgs, timeout, keepalive, torpid, lost, curve, toml, fakeReboot,
-                    brokersPerProcess);
+                    brokersPerProcess, leaderAlone);
         }
     }
 
@@ -141,7 +151,12 @@ public final class TestInstance implements AutoCloseable {
             }
             int k = o.brokersPerProcess();
             for (int first = (o.size() - 1) / k * k; first >= 0; first -= k) {
-                instance.launch(first, Math.min(first + k, o.size()) - 1);
+                int last = Math.min(first + k, o.size()) - 1;
+                if (first == 0 && o.leaderAlone() && last > 0) {
+                    instance.launch(1, last);
+                    last = 0;
+                }
+                instance.launch(first, last);
             }
             instance.awaitRun(o.timeout());
         } catch (IOException | RuntimeException e) {
@@ -393,7 +408,7 @@ public final class TestInstance implements AutoCloseable {
             args.addAll(List.of("--config", config().toString()));
         }
         args.addAll(options.brokerArgs());
-        ProcessBuilder pb = new ProcessBuilder(JavaCommand.canopy(jvmOptions(options.size(), last - first + 1), args))
+        ProcessBuilder pb = new ProcessBuilder(JavaCommand.canopy(jvmOptions(options.size(), first, last), args))
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(
                         (packed ? rundir.resolve("jvm" + first + ".log") : brokerDir(first).resolve("broker.log")).toFile()))
                 .redirectErrorStream(true);
@@ -413,16 +428,22 @@ public final class TestInstance implements AutoCloseable {
      * cores), C1 only and a bounded heap: 96 MiB for one broker; a packed JVM gets
      * {@value #HEAP_BASE_MB} MiB plus {@value #HEAP_PER_BROKER_MB} MiB a broker (a broker holds a few
      * MiB live; the rest is room for the serial collector), so that 16 JVMs of 64 brokers stay within
-     * about 17 GiB of heap at most on a 24 GiB machine.
+     * about 17 GiB of heap at most on a 24 GiB machine. The leader alone in its JVM gets
+     * {@value #LEADER_HEAP_MB} MiB: it keeps every job (100,000 inactive ones in the scale benchmark).
      */
-    static List<String> jvmOptions(int size, int brokers) {
+    static List<String> jvmOptions(int size, int first, int last) {
         List<String> jvm = new ArrayList<>(List.of("-XX:+UseSerialGC", "-Xss512k"));
         if (size > 8) {
+            int brokers = last - first + 1;
+            int heap = first == 0 && last == 0 ? LEADER_HEAP_MB
+                    : brokers == 1 ? 96 : HEAP_BASE_MB + HEAP_PER_BROKER_MB * brokers;
             jvm.add("-XX:TieredStopAtLevel=1");
-            jvm.add("-Xmx" + (brokers == 1 ? 96 : HEAP_BASE_MB + HEAP_PER_BROKER_MB * brokers) + "m");
+            jvm.add("-Xmx" + heap + "m");
         }
         return jvm;
     }
+
+    static final int LEADER_HEAP_MB = 512;
 
     static final int HEAP_BASE_MB = 64;
     static final int HEAP_PER_BROKER_MB = 16;
