@@ -12,6 +12,7 @@ import io.canopy.overlay.PeerStatus;
 import io.canopy.overlay.Topology;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
@@ -22,7 +23,8 @@ import org.apache.logging.log4j.Logger;
  *       {@code word -> idset} for every rank below it), once on every join and then whenever its
  *       subtree or its own state changes; changes found together go as one report;
  *   <li>on the leader, everyone, with the event {@code overlay.members} (the whole tree as
- *       {@code word -> idset}) whenever the leader's view of it changes.
+ *       {@code word -> idset}) whenever the leader's view of it changes, at most once per
+ *       {@link #MEMBERS_INTERVAL_NANOS} (changes in between go out together at its end).
  * </ul>
  * Serves {@code overlay.subtree} (owner, answers before run; from a direct child only) and
  * {@code overlay.members} (user, answers before run: this broker and its subtree, the whole tree
@@ -37,6 +39,15 @@ final class SubtreeReports {
     private boolean due;
     /** What was last reported (to the parent) or published (by the leader), to send only changes. */
     private Object last;
+    /**
+     * The leader publishes {@code overlay.members} at most once per this interval, the latest view
+     * at its end: every broker receives every such event, so one per join made a boot of N brokers
+     * cost N x N deliveries (1,800 events to each of 1,024 brokers in the scale benchmark).
+     */
+    static final long MEMBERS_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
+    private boolean published;
+    private long lastPublished;
+    private boolean publishLater;
 
     SubtreeReports(BrokerContext ctx) {
         this.ctx = ctx;
@@ -72,9 +83,23 @@ final class SubtreeReports {
     private void flush() {
         due = false;
         if (topology.parent() < 0) {
+            long now = System.nanoTime();
+            long wait = lastPublished + MEMBERS_INTERVAL_NANOS - now;
+            if (published && wait > 0) {
+                if (!publishLater) { // the latest view goes out when the interval is over
+                    publishLater = true;
+                    ctx.schedule(wait, TimeUnit.NANOSECONDS, () -> {
+                        publishLater = false;
+                        changed();
+                    });
+                }
+                return;
+            }
             Map<String, String> members = encode(subtree.members(topology.rank()));
             if (!members.equals(last)) {
                 last = members;
+                published = true;
+                lastPublished = now;
                 ctx.router().publish(Message.event("overlay.members", Payloads.encode(members))
                         .withCredentials(ctx.config().ownerUid(), Role.OWNER));
             }

@@ -3,6 +3,7 @@ package io.canopy.mini;
 import static io.canopy.mini.MiniInstance.WAIT;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.canopy.broker.BrokerState;
@@ -162,6 +163,27 @@ class MiniInstanceTest {
     }
 
     /** counter.inc on {@code rank}'s own counter module: the count after this call. */
+    /**
+     * Every broker receives every {@code overlay.members}: one per change made a boot of N brokers
+     * cost N x N deliveries. The leader publishes at most one per 200 ms, the latest view last.
+     */
+    @Test
+    void theLeaderPublishesItsViewOfTheTreeAtMostOnceEvery200MsTheLatestLast() throws Exception {
+        mini.start(0).awaitState(BrokerState.RUN, 0);
+        mini.subscribe(0, "overlay.members");
+        long t0 = System.nanoTime();
+        mini.start(1, 2, 3, 4, 5, 6).awaitState(BrokerState.RUN);
+        await().atMost(WAIT).until(() -> lastMembers().path("online").asText().equals("0-6"));
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        long published = mini.events(0).stream().filter(e -> e.topic().equals("overlay.members")).count();
+        assertTrue(published >= 1 && published <= 1 + ms / 200, published + " overlay.members events in " + ms + " ms");
+    }
+
+    private JsonNode lastMembers() throws RpcException {
+        List<Message> all = mini.events(0).stream().filter(e -> e.topic().equals("overlay.members")).toList();
+        return all.isEmpty() ? Payloads.tree(Payloads.encode(Map.of())) : Payloads.tree(all.get(all.size() - 1).payload());
+    }
+
     private int count(int rank) throws RpcException {
         return mini.call(rank, "counter.inc", null).path("count").asInt();
     }
