@@ -167,6 +167,17 @@ class RoutingTest {
     }
 
     @Test
+    void overlayStatusDepthDrawsTheTopLevelsAndCountsWhatIsBelow() {
+        Result r = cli(LEAF).run("overlay", "status", "--depth", "1");
+        assertEquals(0, r.exitCode(), r::toString);
+        assertEquals(List.of("0 test0: full (run)", "├─ 1 test1: full (run) [3 ranks below]",
+                "└─ 2 test2: full (run) [2 ranks below]"), r.lines(), r::toString);
+        Result bad = cli(LEAF).run("overlay", "status", "--depth", "-1");
+        assertEquals(2, bad.exitCode(), bad::toString);
+        assertTrue(bad.stderr().contains("--depth -1: give 0 or more levels"), bad::toString);
+    }
+
+    @Test
     void overlayStatusJsonListsEachRanksHostStateStatusParentAndChildren() {
         Result r = cli(LEAF).run("overlay", "status", "--json");
         assertEquals(0, r.exitCode(), r::toString);

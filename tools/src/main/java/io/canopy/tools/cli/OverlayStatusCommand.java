@@ -43,6 +43,10 @@ public final class OverlayStatusCommand implements Callable<Integer> {
     @Option(names = "--summary", description = "Print only the root of the subtree: its rollup and state.")
     boolean summary;
 
+    @Option(names = {"-d", "--depth"}, paramLabel = "N", description = "Draw N levels below the root only; a "
+            + "broker at the last level says how many ranks are below it (for large trees).")
+    Integer depth;
+
     @Option(names = {"-v", "--verbose"}, description = "Show how long each rank has had its status and the round trip "
             + "of asking it, in ms.")
     boolean verbose;
@@ -60,6 +64,9 @@ public final class OverlayStatusCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (depth != null && depth < 0) {
+            throw new IllegalArgumentException("--depth " + depth + ": give 0 or more levels");
+        }
         if (waitFor != null && !ROLLUPS.contains(waitFor)) {
             throw new IllegalArgumentException("--wait " + waitFor + ": use one of " + ROLLUPS);
         }
@@ -118,7 +125,7 @@ public final class OverlayStatusCommand implements Callable<Integer> {
             out.println(n.rank() + " " + n.host() + ": " + n.subtree() + " (" + n.state() + ")");
             return;
         }
-        draw(out, nodes, rank, "", "");
+        draw(out, nodes, rank, "", "", depth == null ? Integer.MAX_VALUE : depth);
     }
 
     /** {@code  for 3m2s (1.234 ms)}: time in its status and the round trip of asking it. */
@@ -133,21 +140,35 @@ public final class OverlayStatusCommand implements Callable<Integer> {
         return b.toString();
     }
 
-    private void draw(PrintWriter out, Map<Integer, OverlayWalk.Node> nodes, int r, String lead, String indent) {
+    private void draw(PrintWriter out, Map<Integer, OverlayWalk.Node> nodes, int r, String lead, String indent,
+            int levels) {
         OverlayWalk.Node n = nodes.get(r);
+        if (levels == 0 && !n.children().isEmpty()) {
+            out.println(lead + n.rank() + " " + n.host() + ": " + tail(n) + " [" + below(nodes, r) + " ranks below]");
+            return;
+        }
         out.println(lead + n.rank() + " " + n.host() + ": " + tail(n));
         List<List<Integer>> groups = siblingRuns(nodes, n.children());
         for (int i = 0; i < groups.size(); i++) {
             boolean last = i == groups.size() - 1;
             List<Integer> g = groups.get(i);
             if (g.size() == 1) {
-                draw(out, nodes, g.get(0), indent + (last ? "└─ " : "├─ "), indent + (last ? "   " : "│  "));
+                draw(out, nodes, g.get(0), indent + (last ? "└─ " : "├─ "), indent + (last ? "   " : "│  "),
+                        levels - 1);
             } else {
                 out.println(indent + (last ? "└─ " : "├─ ") + IdSet.of(g.stream().mapToInt(Integer::intValue).toArray())
                         + " " + Hostlist.compress(g.stream().map(c -> nodes.get(c).host()).toList()) + ": "
                         + tail(nodes.get(g.get(0))));
             }
         }
+    }
+
+    private static int below(Map<Integer, OverlayWalk.Node> nodes, int r) {
+        int count = 0;
+        for (int c : nodes.get(r).children()) {
+            count += 1 + below(nodes, c);
+        }
+        return count;
     }
 
     /** What follows {@code rank host: } on a rank's line. */
