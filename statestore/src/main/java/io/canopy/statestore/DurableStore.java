@@ -91,6 +91,19 @@ public final class DurableStore implements CheckpointStore {
         db.commit("the checkpoint of child " + rank, d -> Layout.children(d).put(rank, copy));
     }
 
+    /**
+     * Keeps, durably and in one commit, the checkpoints {@code children} (rank to checkpoint) handed
+     * up, replacing their previous ones: a leader with 1,000 children at a full shutdown makes one
+     * commit (one fsync), not 1,000.
+     *
+     * @throws RpcException ENOSPC or EIO when they cannot be committed; the previous ones are kept
+     */
+    public void saveChildren(Map<Integer, byte[]> children) throws RpcException {
+        Map<Integer, byte[]> copies = new java.util.TreeMap<>();
+        children.forEach((rank, cp) -> copies.put(rank, cp.clone()));
+        db.commit("the checkpoints of " + copies.size() + " children", d -> Layout.children(d).putAll(copies));
+    }
+
     /** The checkpoint child {@code rank} handed up last, if any. */
     public Optional<byte[]> child(int rank) {
         return db.read(d -> d.exists(Layout.CHILDREN) ? Optional.ofNullable(Layout.children(d).get(rank))

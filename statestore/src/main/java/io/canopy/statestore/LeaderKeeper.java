@@ -47,12 +47,10 @@ public final class LeaderKeeper implements StateKeeper {
 
     @Override
     public void keepChildren(Map<Integer, byte[]> children) throws IOException {
-        for (Map.Entry<Integer, byte[]> e : children.entrySet()) {
-            try {
-                store.saveChild(e.getKey(), e.getValue());
-            } catch (RpcException x) {
-                throw new IOException(x.getMessage(), x);
-            }
+        try {
+            store.saveChildren(children);
+        } catch (RpcException x) {
+            throw new IOException(x.getMessage(), x);
         }
     }
 

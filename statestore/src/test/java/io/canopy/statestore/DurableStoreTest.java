@@ -85,6 +85,24 @@ class DurableStoreTest {
     }
 
     @Test
+    void manyChildrenCheckpointsAreSavedTogether() throws Exception {
+        Map<Integer, byte[]> children = new java.util.TreeMap<>();
+        for (int r = 1; r <= 1023; r++) {
+            children.put(r, bytes("cp" + r));
+        }
+        try (DurableStore store = DurableStore.open(dir)) {
+            store.saveChild(5, bytes("older"));
+            store.saveChildren(children);
+        }
+        try (DurableStore store = DurableStore.open(dir)) {
+            for (int r = 1; r <= 1023; r++) {
+                assertArrayEquals(bytes("cp" + r), store.child(r).orElseThrow(), "rank " + r);
+            }
+            assertEquals(Optional.empty(), store.child(1024));
+        }
+    }
+
+    @Test
     void snapshotAndRestoreReplaceEverythingInOneCommit() throws Exception {
         Snapshot saved;
         try (DurableStore store = DurableStore.open(dir.resolve("one"))) {
