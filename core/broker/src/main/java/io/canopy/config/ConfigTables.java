@@ -81,6 +81,7 @@ public final class ConfigTables {
         Map<String, Object> metrics = new LinkedHashMap<>();
         metrics.put("listen", config.metrics().listen().orElse(null));
         root.put("metrics", metrics);
+        root.put("job-manager", Map.of("inactive_limit", config.jobManager().inactiveLimit()));
         return root;
     }
 

@@ -23,10 +23,11 @@ import java.util.OptionalInt;
  * @param resource  {@code [resource]}
  * @param jobExec   {@code [job-exec]}
  * @param metrics   {@code [metrics]}
+ * @param jobManager {@code [job-manager]}
  * @param topology  the tree of {@code hosts}, precomputed for routing
  */
 public record InstanceConfig(Path source, List<Host> hosts, Bootstrap bootstrap, Tbon tbon, BrokerSection broker,
-        Resource resource, JobExec jobExec, Metrics metrics, Topology topology) {
+        Resource resource, JobExec jobExec, Metrics metrics, JobManager jobManager, Topology topology) {
 
     public InstanceConfig {
         Objects.requireNonNull(source, "source");
@@ -36,6 +37,7 @@ public record InstanceConfig(Path source, List<Host> hosts, Bootstrap bootstrap,
         Objects.requireNonNull(resource, "resource");
         Objects.requireNonNull(jobExec, "jobExec");
         Objects.requireNonNull(metrics, "metrics");
+        Objects.requireNonNull(jobManager, "jobManager");
         Objects.requireNonNull(topology, "topology");
         hosts = List.copyOf(hosts);
         if (!topology.describes(hosts)) {
@@ -48,8 +50,14 @@ public record InstanceConfig(Path source, List<Host> hosts, Bootstrap bootstrap,
 
     /** The configuration of {@code hosts}, with the tree their parents form. */
     public InstanceConfig(Path source, List<Host> hosts, Bootstrap bootstrap, Tbon tbon, BrokerSection broker,
+            Resource resource, JobExec jobExec, Metrics metrics, JobManager jobManager) {
+        this(source, hosts, bootstrap, tbon, broker, resource, jobExec, metrics, jobManager, Topology.of(hosts));
+    }
+
+    /** The configuration of {@code hosts}, with the tree their parents form and job-manager's defaults. */
+    public InstanceConfig(Path source, List<Host> hosts, Bootstrap bootstrap, Tbon tbon, BrokerSection broker,
             Resource resource, JobExec jobExec, Metrics metrics) {
-        this(source, hosts, bootstrap, tbon, broker, resource, jobExec, metrics, Topology.of(hosts));
+        this(source, hosts, bootstrap, tbon, broker, resource, jobExec, metrics, JobManager.defaults());
     }
 
     /** The configuration of {@code hosts} without metrics. */

@@ -14,7 +14,8 @@ import java.util.List;
  * {@code tbon.fanout}, and {@code broker.quorum} needs the number of hosts.
  */
 final class InstanceConfigReader {
-    static final List<String> TABLES = List.of("bootstrap", "tbon", "broker", "resource", "job-exec", "metrics");
+    static final List<String> TABLES = List.of("bootstrap", "tbon", "broker", "resource", "job-exec", "metrics",
+            "job-manager");
 
     private static final TomlMapper MAPPER = new TomlMapper();
 
@@ -40,7 +41,8 @@ final class InstanceConfigReader {
         JobExec jobExec = JobExec.read(root.table("job-exec"));
         resource.checkWith(jobExec, root.table("resource"));
         Metrics metrics = Metrics.read(root.table("metrics"));
-        return new InstanceConfig(file, hosts, bootstrap, tbon, broker, resource, jobExec, metrics);
+        JobManager jobManager = JobManager.read(root.table("job-manager"));
+        return new InstanceConfig(file, hosts, bootstrap, tbon, broker, resource, jobExec, metrics, jobManager);
     }
 
     private static ObjectNode tree(String text, Path file) throws ConfigException {

@@ -183,7 +183,14 @@ class InstanceConfigErrorsTest {
                         "from 1 to 65535"),
                 arguments(HOSTS + "[metrics]\nlisten = 9091", "metrics.listen", "expected a string", "double quotes"),
                 arguments(HOSTS + "[metrics]\nport = 9091", "metrics.port", "unknown key in [metrics]",
-                        "valid keys are: listen"));
+                        "valid keys are: listen"),
+                // job-manager
+                arguments(HOSTS + "[job-manager]\ninactive_limit = 0", "job-manager.inactive_limit",
+                        "0 is out of range", "from 1 to 10000000"),
+                arguments(HOSTS + "[job-manager]\ninactive_limit = \"lots\"", "job-manager.inactive_limit",
+                        "expected an integer", "inactive_limit = 10000"),
+                arguments(HOSTS + "[job-manager]\ninactive_age = \"7d\"", "job-manager.inactive_age",
+                        "unknown key in [job-manager]", "valid keys are: inactive_limit"));
     }
 
     @ParameterizedTest
@@ -233,6 +240,11 @@ class InstanceConfigErrorsTest {
         InstanceConfig metrics = InstanceConfig.parse(HOSTS + "[metrics]\nlisten = \":9091\"", FILE);
         assertEquals(new Metrics("0.0.0.0", 9091), metrics.metrics());
         assertEquals(Metrics.off(), byHost.metrics());
+        InstanceConfig kept = InstanceConfig.parse(HOSTS + "[job-manager]\ninactive_limit = 200000", FILE);
+        assertEquals(200_000, kept.jobManager().inactiveLimit());
+        assertEquals(java.util.Map.of("inactive_limit", "200000"), kept.jobManager().moduleArgs());
+        assertEquals(JobManager.defaults(), byHost.jobManager());
+        assertEquals(10_000, byHost.jobManager().inactiveLimit());
 
         assertEquals("0,2-3", byHost.resource().excludeRanks().toString());
         assertEquals("0,2-3", byRank.resource().excludeRanks().toString());

@@ -212,7 +212,7 @@ class InstanceConfigTest {
         List<Host> rewired = List.of(c.host(0), c.host(1), new Host(2, "n2", "tcp://x:1", "tcp://x:1", 1));
         assertFalse(c.topology().equals(Topology.of(rewired)));
         assertThrows(IllegalArgumentException.class, () -> new InstanceConfig(FILE, rewired, c.bootstrap(), c.tbon(),
-                c.broker(), c.resource(), c.jobExec(), c.metrics(), c.topology()));
+                c.broker(), c.resource(), c.jobExec(), c.metrics(), c.jobManager(), c.topology()));
         assertEquals(1, new InstanceConfig(FILE, rewired, c.bootstrap(), c.tbon(), c.broker(), c.resource(),
                 c.jobExec()).parentOf(2).getAsInt());
         assertThrows(IllegalArgumentException.class, () -> new Host(0, "a", "b", "c", 1));

@@ -78,7 +78,8 @@ public record InstanceSetup(BrokerConfig broker, ZmqOverlay overlay) {
                 "job-exec", jobExec,
                 // with a privileged launcher, brokers that are not root still run every user's jobs
                 "job-manager", java.util.Map.of("other_users",
-                        Boolean.toString(config.jobExec().launcherSocket().isPresent())));
+                        Boolean.toString(config.jobExec().launcherSocket().isPresent()),
+                        "inactive_limit", Integer.toString(config.jobManager().inactiveLimit())));
     }
 
     /** A digest of the hosts and their URIs: brokers of differently configured instances refuse each other. */
