@@ -117,7 +117,11 @@ public final class ScaleBench {
                     r[1], r[0], 100 * r[1] / baseRate);
             shutdown(in);
         } finally {
-            deleteTree(dir);
+            if (Boolean.getBoolean("bench.scale.keep")) {
+                say("  kept %s", dir);
+            } else {
+                deleteTree(dir);
+            }
         }
     }
 

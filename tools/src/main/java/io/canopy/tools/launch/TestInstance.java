@@ -429,7 +429,9 @@ public final class TestInstance implements AutoCloseable {
      * {@value #HEAP_BASE_MB} MiB plus {@value #HEAP_PER_BROKER_MB} MiB a broker (a broker holds a few
      * MiB live; the rest is room for the serial collector), so that 16 JVMs of 64 brokers stay within
      * about 17 GiB of heap at most on a 24 GiB machine. The leader alone in its JVM gets
-     * {@value #LEADER_HEAP_MB} MiB: it keeps every job (100,000 inactive ones in the scale benchmark).
+     * {@value #LEADER_HEAP_MB} MiB: it keeps every job, and a flat leader of 1,023 children queues
+     * each event 1,023 times (512 MiB ran out in the scale benchmark when children flapped torpid
+     * under load; a production broker has the JVM's default heap, a quarter of the node's memory).
      */
     static List<String> jvmOptions(int size, int first, int last) {
         List<String> jvm = new ArrayList<>(List.of("-XX:+UseSerialGC", "-Xss512k"));
@@ -443,7 +445,7 @@ public final class TestInstance implements AutoCloseable {
         return jvm;
     }
 
-    static final int LEADER_HEAP_MB = 512;
+    static final int LEADER_HEAP_MB = 2048;
 
     static final int HEAP_BASE_MB = 64;
     static final int HEAP_PER_BROKER_MB = 16;
