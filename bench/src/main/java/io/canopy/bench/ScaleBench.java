@@ -120,7 +120,7 @@ public final class ScaleBench {
             if (Boolean.getBoolean("bench.scale.keep")) {
                 say("  kept %s", dir);
             } else {
-                deleteTree(dir);
+                TestInstance.deleteTree(dir);
             }
         }
     }
@@ -339,7 +339,7 @@ public final class ScaleBench {
                 say("job-manager.stats after it: %.0f ms, total %d", since(t1) * 1e3, total);
             }
         } finally {
-            deleteTree(dir);
+            TestInstance.deleteTree(dir);
         }
     }
 
@@ -465,12 +465,4 @@ public final class ScaleBench {
         System.out.printf(Locale.ROOT, format + "%n", args);
     }
 
-    private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (var s = Files.walk(dir)) {
-            s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        }
-    }
 }

@@ -284,7 +284,7 @@ public final class TreeBench {
             System.out.printf(Locale.ROOT, "64 brokers: restart to all in run (state restored) %.1f s%n",
                     (System.nanoTime() - r0) / 1e9);
         }
-        deleteTree(dir);
+        TestInstance.deleteTree(dir);
     }
 
     /** SIGSTOP a leaf; time until its parent reports it torpid and lost, against the timeouts. */
@@ -385,9 +385,4 @@ public final class TreeBench {
         return us;
     }
 
-    private static void deleteTree(java.nio.file.Path dir) throws java.io.IOException {
-        try (var s = java.nio.file.Files.walk(dir)) {
-            s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        }
-    }
 }

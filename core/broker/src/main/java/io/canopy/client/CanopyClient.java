@@ -164,7 +164,16 @@ public final class CanopyClient implements AutoCloseable {
      * @throws RpcException the error response, ECONNRESET on a lost connection, ETIMEDOUT
      */
     public Message call(String topic, int nodeid, Object body, Duration timeout) throws RpcException {
-        CompletableFuture<Message> f = send(topic, nodeid, body);
+        return await(send(topic, nodeid, body), topic, timeout);
+    }
+
+    /**
+     * Waits for the answer to a request to {@code topic} already sent (null timeout: for as long as
+     * it takes), as {@link #call} does.
+     *
+     * @throws RpcException the error response, ECONNRESET on a lost connection, ETIMEDOUT
+     */
+    public static Message await(CompletableFuture<Message> f, String topic, Duration timeout) throws RpcException {
         try {
             return timeout == null ? f.get() : f.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
         } catch (ExecutionException e) {

@@ -2,7 +2,7 @@ package io.canopy.tools.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.canopy.client.CanopyClient;
-import io.canopy.message.Errno;
+import io.canopy.message.Message;
 import io.canopy.message.NodeId;
 import io.canopy.module.Payloads;
 import io.canopy.module.RpcException;
@@ -12,9 +12,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * Builds the picture of the tree below one rank by asking each reachable broker for its
@@ -36,7 +33,7 @@ final class OverlayWalk {
     private final Map<Integer, JsonNode> topology = new LinkedHashMap<>();
     private final Map<Integer, Integer> parents = new java.util.HashMap<>();
     private final Map<Integer, Node> nodes = new LinkedHashMap<>();
-    private final Map<Integer, JsonNode> answers = java.util.Collections.synchronizedMap(new LinkedHashMap<>());
+    private final Map<Integer, JsonNode> answers = new LinkedHashMap<>();
     private final Map<Integer, Double> rtts = java.util.Collections.synchronizedMap(new LinkedHashMap<>());
     private String security;
 
@@ -112,7 +109,7 @@ final class OverlayWalk {
         sinceOf.put(root, since);
         List<Integer> level = List.of(root);
         while (!level.isEmpty()) {
-            Map<Integer, CompletableFuture<JsonNode>> asked = new LinkedHashMap<>();
+            Map<Integer, CompletableFuture<Message>> asked = new LinkedHashMap<>();
             for (int r : level) {
                 String st = statusOf.get(r)[0];
                 if (st.equals("online") || st.equals("torpid")) {
@@ -124,7 +121,7 @@ final class OverlayWalk {
                 JsonNode s = null;
                 if (asked.containsKey(r)) {
                     try {
-                        s = await(asked.get(r));
+                        s = await(r, asked.get(r));
                     } catch (RpcException e) {
                         statusOf.get(r)[1] = e.getMessage();
                     }
@@ -182,48 +179,28 @@ final class OverlayWalk {
     }
 
     private JsonNode status(int rank) throws RpcException {
-        return await(ask(rank));
+        return await(rank, ask(rank));
     }
 
-    /** Sends {@code overlay.status} to {@code rank}; the answer is kept, with its round trip. */
-    private CompletableFuture<JsonNode> ask(int rank) {
+    /** Sends {@code overlay.status} to {@code rank}; its round trip is kept when the answer comes. */
+    private CompletableFuture<Message> ask(int rank) {
         long t0 = System.nanoTime();
-        return client.send("overlay.status", rank, null).thenApply(m -> {
-            JsonNode s;
-            try {
-                s = Payloads.tree(m.payload());
-            } catch (RpcException e) {
-                throw new java.util.concurrent.CompletionException(e);
-            }
-            synchronized (this) {
-                rtts.put(rank, (System.nanoTime() - t0) / 1e6);
-                answers.put(rank, s);
-                if (security == null && s.hasNonNull("security")) {
-                    security = s.path("security").asText();
-                }
-            }
-            return s;
-        });
+        return client.send("overlay.status", rank, null)
+                .whenComplete((m, e) -> {
+                    if (e == null) {
+                        rtts.put(rank, (System.nanoTime() - t0) / 1e6); // this client's reader thread
+                    }
+                });
     }
 
-    private JsonNode await(CompletableFuture<JsonNode> f) throws RpcException {
-        try {
-            return f.get(rpcTimeout.toNanos(), TimeUnit.NANOSECONDS);
-        } catch (ExecutionException e) {
-            Throwable cause = e.getCause() instanceof java.util.concurrent.CompletionException c ? c.getCause()
-                    : e.getCause();
-            if (cause instanceof RpcException r) {
-                throw r;
-            }
-            throw new RpcException(Errno.EIO, String.valueOf(cause), cause);
-        } catch (TimeoutException e) {
-            f.cancel(false);
-            throw new RpcException(Errno.ETIMEDOUT, "overlay.status got no answer within "
-                    + io.canopy.module.Durations.format(rpcTimeout));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new RpcException(Errno.ECANCELED, "interrupted waiting for overlay.status");
+    /** The answer of {@link #ask}, kept for {@link #answers}. */
+    private JsonNode await(int rank, CompletableFuture<Message> f) throws RpcException {
+        JsonNode s = Payloads.tree(CanopyClient.await(f, "overlay.status", rpcTimeout).payload());
+        answers.put(rank, s);
+        if (security == null && s.hasNonNull("security")) {
+            security = s.path("security").asText();
         }
+        return s;
     }
 
     /** How the links are protected ({@code curve}, {@code plain}, {@code none}), as the first broker asked says. */

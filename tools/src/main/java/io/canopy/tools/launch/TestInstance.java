@@ -521,7 +521,8 @@ public final class TestInstance implements AutoCloseable {
         }
     }
 
-    static void deleteTree(Path dir) {
+    /** Removes {@code dir} and everything in it, as far as it can (a throw-away directory). */
+    public static void deleteTree(Path dir) {
         try (Stream<Path> s = Files.walk(dir)) {
             s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         } catch (IOException e) {
