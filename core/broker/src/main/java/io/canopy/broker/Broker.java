@@ -69,6 +69,7 @@ public final class Broker implements LocalConnector.Sink {
     private final OverlayView view;
     private final ParentLink parentLink;
     private final SubtreeReports subtree;
+    private final InterestReports interest;
     private final LinkedBlockingQueue<Runnable> inbox = new LinkedBlockingQueue<>();
     private final CountDownLatch exited = new CountDownLatch(1);
     private final Instant startedAt = Instant.now();
@@ -109,6 +110,7 @@ public final class Broker implements LocalConnector.Sink {
         this.loop = new Thread(this::runLoop, "broker");
         quorumMembers.add(config.rank());
         this.subtree = new SubtreeReports(context);
+        this.interest = new InterestReports(context);
         states.onChange((from, to) -> {
             if (overlay != null) {
                 overlay.announceState(to.label());
@@ -119,11 +121,13 @@ public final class Broker implements LocalConnector.Sink {
         this.checkpoints = new CheckpointServices(context);
         this.coordinator = new ShutdownCoordinator(context, new Steps());
         ServiceRegistry registry = router.registry();
-        new BrokerServices(context, logRing, this::clientCount, this::shutdown, this::kill).register(registry);
+        new BrokerServices(context, logRing, this::clientCount, this::shutdown, this::kill, interest::afterUpstream)
+                .register(registry);
         new ModuleServices(context).register(registry);
         new OverlayServices(context, overlay, parentLink, configServices::running, this::online).register(registry);
         configServices.register(registry);
         subtree.register(registry);
+        interest.register(registry);
         checkpoints.register(registry);
         coordinator.register(registry);
     }
@@ -231,6 +235,7 @@ public final class Broker implements LocalConnector.Sink {
         view.parentUp(parentState);
         parentLink.up(parentSession);
         subtree.parentUp();
+        interest.parentUp();
         if (!coordinator.active() && states.state() == BrokerState.QUORUM) {
             // It lost the parent while in init (nothing to leave then) and finished init alone:
             // the parent's state in its hello-ok is all it will hear until that state changes.
@@ -276,6 +281,7 @@ public final class Broker implements LocalConnector.Sink {
             return;
         }
         subtree.linkChanged(rank, status);
+        interest.linkChanged(rank, status);
         if (status == PeerStatus.LOST || status == PeerStatus.OFFLINE) {
             router.childGone(rank, status);
         }

@@ -38,14 +38,16 @@ final class BrokerServices {
     private final IntSupplier clientCount;
     private final Consumer<String> shutdown;
     private final Consumer<String> kill;
+    private final Consumer<Runnable> afterUpstream;
 
     /**
      * {@code clientCount} tells how many clients are connected; {@code shutdown} begins this
      * broker's own orderly shutdown with a reason; {@code kill} makes it vanish without one.
      */
     BrokerServices(BrokerContext ctx, LogRing logRing, IntSupplier clientCount, Consumer<String> shutdown,
-            Consumer<String> kill) {
+            Consumer<String> kill, Consumer<Runnable> afterUpstream) {
         this.ctx = ctx;
+        this.afterUpstream = afterUpstream;
         this.logRing = logRing;
         this.clientCount = clientCount;
         this.shutdown = shutdown;
@@ -126,7 +128,8 @@ final class BrokerServices {
         }
         if (add) {
             ctx.router().subscriptions().add(sender.get(), prefix);
-            respond(req, Map.of("topic", prefix));
+            // answered once every ancestor sends this subtree the new topic: nothing published after is missed
+            afterUpstream.accept(() -> respond(req, Map.of("topic", prefix)));
         } else if (ctx.router().subscriptions().remove(sender.get().id(), prefix)) {
             respond(req, Map.of("topic", prefix));
         } else {

@@ -94,6 +94,8 @@ final class OverlayServices {
         out.put("security", security());
         out.put("eventSeq", ctx.router().lastEventSeq());
         out.put("eventGaps", ctx.router().eventGaps());
+        out.put("eventsSent", ctx.router().eventsSent());
+        out.put("eventsFiltered", ctx.router().eventsFiltered());
         ctx.router().respond(req.response(Payloads.encode(out)));
     }
 

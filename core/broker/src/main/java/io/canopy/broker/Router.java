@@ -31,6 +31,7 @@ final class Router {
     private final BooleanSupplier hasRun;
     private final ServiceRegistry registry = new ServiceRegistry();
     private final Subscriptions subscriptions = new Subscriptions();
+    private final EventInterest interest = new EventInterest();
     private final Map<String, Endpoint> endpoints = new HashMap<>();
     private final Map<Integer, ChildLink> childLinks = new HashMap<>();
     private OverlayView view = new OverlayView(java.util.List.of());
@@ -40,6 +41,10 @@ final class Router {
     private long responsesDropped;
     private long eventGaps;
     private long heldBack;
+    private long eventsSent;
+    private long eventsFiltered;
+    /** The parent sends only the events this subtree subscribes to, so sequence numbers skip. */
+    private boolean parentFilters;
 
     Router(Topology topology, Supplier<BrokerState> state, BooleanSupplier hasRun) {
         this.topology = topology;
@@ -64,6 +69,35 @@ final class Router {
 
     Subscriptions subscriptions() {
         return subscriptions;
+    }
+
+    /** What each child's subtree subscribes to, for {@link #spread}. */
+    EventInterest interest() {
+        return interest;
+    }
+
+    /** Events sent down to children, and those not sent because no one below wanted them. */
+    long eventsSent() {
+        return eventsSent;
+    }
+
+    long eventsFiltered() {
+        return eventsFiltered;
+    }
+
+    /**
+     * The parent took this subtree's interest: from now on it sends only matching events, so a
+     * skip in their sequence numbers is no longer a sign of loss; the parent says what was lost
+     * instead ({@link #missedWhileAway}).
+     */
+    void parentFilters() {
+        parentFilters = true;
+    }
+
+    /** The parent says this broker missed {@code n} events it subscribes to while its link was down. */
+    void missedWhileAway(long n) {
+        eventGaps += n;
+        LOG.warn("missed {} event(s) while the link to the parent was down (the parent counted them)", n);
     }
 
     void attach(Endpoint endpoint) {
@@ -284,7 +318,7 @@ final class Router {
 
     private void eventFromParent(Message event) {
         long expected = eventSeq + 1;
-        if (eventSeq != 0 && event.seq() > expected) {
+        if (eventSeq != 0 && event.seq() > expected && !parentFilters) {
             eventGaps++;
             LOG.warn("event sequence gap: expected {}, got {} ({}): {} event(s) missed while the parent link was down",
                     expected, event.seq(), event.topic(), event.seq() - expected);
@@ -296,15 +330,29 @@ final class Router {
         spread(event);
     }
 
-    /** Hands a numbered event to every matching local subscriber and to every online child. */
+    /**
+     * Hands a numbered event to every matching local subscriber and to every online child whose
+     * subtree subscribes to it; a child that said it wants it but is away has it counted as missed.
+     */
     private void spread(Message event) {
         for (Endpoint e : subscriptions.matching(event.topic())) {
             e.deliver(event);
         }
         for (Map.Entry<Integer, ChildLink> c : childLinks.entrySet()) {
-            PeerStatus s = view.statusOf(c.getKey());
+            int rank = c.getKey();
+            if (!interest.wants(rank, event.topic())) {
+                eventsFiltered++;
+                continue;
+            }
+            PeerStatus s = view.statusOf(rank);
             if (s == PeerStatus.ONLINE || s == PeerStatus.TORPID) {
+                eventsSent++;
                 c.getValue().deliver(event);
+                if (s == PeerStatus.TORPID) {
+                    interest.sentWhileTorpid(rank);
+                }
+            } else if (interest.known(rank)) { // it had a session with this broker, and comes back to it
+                interest.missed(rank);
             }
         }
     }

@@ -14,10 +14,18 @@ import java.util.Set;
 final class Subscriptions {
     private final Map<String, Set<String>> prefixesByEndpoint = new HashMap<>();
     private final Map<String, Endpoint> endpoints = new HashMap<>();
+    private Runnable onChange = () -> { };
+
+    /** Runs {@code listener} whenever the set of subscribed prefixes may have changed. */
+    void onChange(Runnable listener) {
+        this.onChange = listener;
+    }
 
     void add(Endpoint endpoint, String prefix) {
         endpoints.put(endpoint.id(), endpoint);
-        prefixesByEndpoint.computeIfAbsent(endpoint.id(), k -> new LinkedHashSet<>()).add(prefix);
+        if (prefixesByEndpoint.computeIfAbsent(endpoint.id(), k -> new LinkedHashSet<>()).add(prefix)) {
+            onChange.run();
+        }
     }
 
     /** Returns true when the endpoint had this exact prefix. */
@@ -30,6 +38,7 @@ final class Subscriptions {
             prefixesByEndpoint.remove(endpointId);
             endpoints.remove(endpointId);
         }
+        onChange.run();
         return true;
     }
 
@@ -37,7 +46,11 @@ final class Subscriptions {
     int removeAll(String endpointId) {
         endpoints.remove(endpointId);
         Set<String> set = prefixesByEndpoint.remove(endpointId);
-        return set == null ? 0 : set.size();
+        if (set == null) {
+            return 0;
+        }
+        onChange.run();
+        return set.size();
     }
 
     /** The endpoints with at least one prefix matching {@code topic}. */
@@ -52,6 +65,13 @@ final class Subscriptions {
             }
         }
         return out;
+    }
+
+    /** Every prefix subscribed here, by any endpoint. */
+    Set<String> prefixes() {
+        Set<String> all = new java.util.HashSet<>();
+        prefixesByEndpoint.values().forEach(all::addAll);
+        return all;
     }
 
     /** Total number of (endpoint, prefix) subscriptions. */

@@ -119,14 +119,23 @@ final class SubtreeReports {
         }
     }
 
-    private void fromChild(Message req) throws RpcException {
-        JsonNode b = Payloads.tree(req.payload());
-        int child = b.path("rank").asInt(-1);
+    /**
+     * The rank a report ({@code overlay.subtree}, {@code overlay.interest}) is about, refused
+     * unless it comes from that very child of {@code topology}'s broker (its last hop is {@code t<rank>}).
+     */
+    static int directChild(Message req, JsonNode body, Topology topology) throws RpcException {
+        int child = body.path("rank").asInt(-1);
         if (!topology.children().contains(child) || !("t" + child).equals(req.lastHop())) {
-            LOG.warn("ignoring overlay.subtree about rank {} via {}: not a direct child reporting itself", child, req.lastHop());
-            throw new RpcException(Errno.EINVAL, "overlay.subtree comes from a direct child about itself; rank "
+            LOG.warn("ignoring {} about rank {} via {}: not a direct child reporting itself", req.topic(), child, req.lastHop());
+            throw new RpcException(Errno.EINVAL, req.topic() + " comes from a direct child about itself; rank "
                     + child + " via " + req.lastHop() + " is not one of rank " + topology.rank() + "'s children");
         }
+        return child;
+    }
+
+    private void fromChild(Message req) throws RpcException {
+        JsonNode b = Payloads.tree(req.payload());
+        int child = directChild(req, b, topology);
         Map<String, IdSet> members = new LinkedHashMap<>();
         for (String word : Subtree.WORDS) {
             try {
