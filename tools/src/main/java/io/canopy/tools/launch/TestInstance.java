@@ -430,8 +430,9 @@ public final class TestInstance implements AutoCloseable {
      * MiB live; the rest is room for the serial collector), so that 16 JVMs of 64 brokers stay within
      * about 17 GiB of heap at most on a 24 GiB machine. The leader alone in its JVM gets
      * {@value #LEADER_HEAP_MB} MiB: it keeps every job, and a flat leader of 1,023 children queues
-     * each event 1,023 times (512 MiB ran out in the scale benchmark when children flapped torpid
-     * under load; a production broker has the JVM's default heap, a quarter of the node's memory).
+     * an event for each child that subscribes to it (512 MiB ran out in the scale benchmark when
+     * every event went to every child; a production broker has the JVM's default heap, a quarter
+     * of the node's memory).
      */
     static List<String> jvmOptions(int size, int first, int last) {
         List<String> jvm = new ArrayList<>(List.of("-XX:+UseSerialGC", "-Xss512k"));
