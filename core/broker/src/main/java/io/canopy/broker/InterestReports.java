@@ -139,15 +139,12 @@ final class InterestReports {
         }
         lastInFlight = waiting;
         int session = parentSessions;
-        Runnable done = () -> {
-            if (waiting.isEmpty() && lastInFlight != waiting) {
-                return;
-            }
-            List<Runnable> run = new ArrayList<>(waiting);
-            waiting.clear();
+        Runnable done = () -> { // on the answer or the timeout, whichever comes first; the second finds nothing
             if (lastInFlight == waiting) {
                 lastInFlight = null;
             }
+            List<Runnable> run = List.copyOf(waiting);
+            waiting.clear();
             run.forEach(Runnable::run);
         };
         Message req = ctx.rpc().prepare(Message.request("overlay.interest", topology.parent(), 0,
