@@ -101,6 +101,9 @@ final class DownLinks {
     /** Until when a failed send means "reconnecting after our stall", not "lost" ({@link #resumed}). */
     private long graceUntil;
     private boolean stalled;
+    /** When {@link #tick} next looks at every child (nanoTime); children heard from since the last tick. */
+    private long nextScan = System.nanoTime();
+    private final List<Child> heardNow = new ArrayList<>();
     /** Written by JeroMQ's I/O thread (its event hook): open connections' peers, and what happened to them. */
     private final Map<SelectableChannel, String> peers = new ConcurrentHashMap<>();
     private final Queue<ConnectionEvent> connectionEvents = new ConcurrentLinkedQueue<>();
@@ -215,13 +218,13 @@ final class DownLinks {
         return "the handshake failed (error " + code + "): not a ZeroMQ peer, or a broken one";
     }
 
-    /** A child's status as last decided; safe from any thread. */
     /** Nanoseconds since {@code rank} was last heard, as of the last {@link #tick}; any thread. */
     java.util.OptionalLong silence(int rank) {
         Long at = heardAt.get(rank);
         return at == null ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(Math.max(0, System.nanoTime() - at));
     }
 
+    /** A child's status as last decided; safe from any thread. */
     PeerStatus status(int rank) {
         return status.getOrDefault(rank, PeerStatus.OFFLINE);
     }
@@ -299,10 +302,28 @@ final class DownLinks {
      * Heartbeats out, silence in. Heartbeats leave together: once one child is due, every child
      * not sent anything for half a {@code keepalive} gets one in the same wake-up, so that a router
      * wakes about once a {@code keepalive} for all its children rather than once for each (an idle
-     * instance of many brokers on few cores spends its CPU on wake-ups, not on the frames).
+     * instance of many brokers on few cores spends its CPU on wake-ups, not on the frames). Every
+     * child is looked at only when the earliest deadline found by the last such look has come
+     * (deadlines only move later in between: a child heard, sent to, gone, or just joined); in the
+     * wake-ups between, only the children just heard from are (a flat leader of 1,023 children
+     * spent a third of its overlay thread scanning them all on every wake-up).
      */
     void tick(long now) {
         long keepalive = settings.keepalive().toNanos();
+        if (now - nextScan < 0) {
+            for (Child c : heardNow) {
+                c.heardThisRound = false;
+                if (byRank.get(c.rank) == c) {
+                    heardAt.put(c.rank, c.lastHeard);
+                    if (c.held == null && heartbeatDue(now - c.lastSent, keepalive, true)) {
+                        send(c.rank, Frames.control(Control.HEARTBEAT, Map.of("state", listener.stateForHello())));
+                    }
+                }
+            }
+            heardNow.clear();
+            return;
+        }
+        heardNow.clear();
         boolean anyDue = false;
         for (Child c : byRank.values()) {
             anyDue |= c.held == null && now - c.lastSent >= keepalive;
@@ -324,6 +345,7 @@ final class DownLinks {
                 send(c.rank, Frames.control(Control.HEARTBEAT, Map.of("state", listener.stateForHello())));
             }
         }
+        nextScan = earliestDeadline(now);
     }
 
     /**
@@ -341,13 +363,19 @@ final class DownLinks {
     void resumed(long now) {
         stalled = true;
         graceUntil = now + settings.lost().toNanos() + REJOIN_ALLOWANCE;
+        nextScan = now;
         for (Child c : byRank.values()) {
             c.lastHeard = Math.max(c.lastHeard, now);
             c.allowance = REJOIN_ALLOWANCE;
         }
     }
 
+    /** When {@link #tick} has something to do: the earliest deadline of the last look at every child. */
     long nextDeadline(long now) {
+        return now - nextScan < 0 ? nextScan : now;
+    }
+
+    private long earliestDeadline(long now) {
         long next = now + settings.keepalive().toNanos();
         for (Child c : byRank.values()) {
             next = Math.min(next, c.lastSent + settings.keepalive().toNanos());
@@ -411,7 +439,10 @@ final class DownLinks {
             return false;
         }
         c.lastHeard = now;
-        c.heardThisRound = true;
+        if (!c.heardThisRound) {
+            c.heardThisRound = true;
+            heardNow.add(c);
+        }
         if (!stalled || now - graceUntil > 0) {
             c.allowance = 0; // after a stall, what was queued before it is no sign that the child has rejoined
         }
@@ -425,6 +456,17 @@ final class DownLinks {
             forget(c);
         }
         return true;
+    }
+
+    /**
+     * A child this broker still holds, saying hello again from the same process while this broker
+     * waits in shutdown for its children's checkpoints: its link is taken back, so that what it
+     * hands up arrives (refused, it waited in join until its hand-up timed out, and its checkpoint
+     * never reached this broker).
+     */
+    private boolean resuming(int rank, byte[] identity) {
+        Child c = byRank.get(rank);
+        return "shutdown".equals(listener.stateForHello()) && c != null && java.util.Arrays.equals(c.identity, identity);
     }
 
     private void hello(byte[] identity, JsonNode h, long now) {
@@ -444,7 +486,7 @@ final class DownLinks {
             refusal = "rank " + rank + " is not a child of rank " + t.rank() + ": mismatched config?";
         } else if (!t.host(rank).equals(host)) {
             refusal = host + " is not rank " + rank + " (that is " + t.host(rank) + "): mismatched config?";
-        } else if (!ADMITTING.contains(listener.stateForHello())) {
+        } else if (!ADMITTING.contains(listener.stateForHello()) && !resuming(rank, identity)) {
             refusal = "not ready (state " + listener.stateForHello() + ")";
             retry = true;
         }

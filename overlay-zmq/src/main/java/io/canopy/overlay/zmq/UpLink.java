@@ -24,7 +24,10 @@ import org.zeromq.ZMQ;
  * A follower's link to its parent: a DEALER that says hello until the parent accepts it (retrying
  * with capped backoff for as long as it takes, logging at a sane rate), then exchanges heartbeats
  * and messages, and starts over when the parent goes silent, disconnects, or no longer knows it.
- * Used on the overlay thread only.
+ * A parent that only went silent, or asked this broker to rejoin, still holds its connection: the
+ * hello goes again over that connection first (no new CURVE handshake, which a starved parent of a
+ * thousand children could not afford for all of them at once), and only a connection that carries
+ * no answer for another lost_timeout is closed and made anew. Used on the overlay thread only.
  */
 final class UpLink {
     private static final Logger LOG = LogManager.getLogger(UpLink.class);
@@ -55,6 +58,13 @@ final class UpLink {
     /** Something came from the parent since the last {@link #tick}. */
     private boolean heardThisRound;
     private volatile boolean up;
+    /**
+     * Hello is being said again over a connection that was up: what the parent sends meanwhile is
+     * still for this broker, and past lost_timeout (from {@link #rehelloSince}) without an answer
+     * the connection is given up.
+     */
+    private boolean rehelloing;
+    private long rehelloSince;
     /** The parent said in its hello-ok that it reads batch frames. */
     private boolean parentReadsBatches;
 
@@ -100,6 +110,14 @@ final class UpLink {
         if (socket == null && now >= nextHello) {
             open();
         }
+        if (state == State.HELLO && rehelloing && now - rehelloSince >= settings.lost().toNanos()) {
+            LOG.warn("overlay: no answer from parent {} (rank {}) over its old connection for {}s; connecting again",
+                    parentHost(), settings.topology().parent(), settings.lost().toSeconds());
+            closeSockets();
+            state = State.IDLE;
+            rehelloing = false;
+            return;
+        }
         if (state == State.HELLO && now >= nextHello) {
             sayHello();
             nextHello = now + backoff;
@@ -114,7 +132,7 @@ final class UpLink {
                 send(Frames.control(Control.HEARTBEAT, Map.of()));
             }
             if (now - lastHeard >= settings.lost().toNanos()) {
-                drop("no heartbeat from the parent for " + settings.lost().toSeconds() + "s", now);
+                rehello("no heartbeat from the parent for " + settings.lost().toSeconds() + "s", now);
             }
         }
     }
@@ -129,7 +147,7 @@ final class UpLink {
         if (state == State.UP) {
             return Math.min(lastSent + settings.keepalive().toNanos(), lastHeard + settings.lost().toNanos());
         }
-        return nextHello;
+        return rehelloing ? Math.min(nextHello, rehelloSince + settings.lost().toNanos()) : nextHello;
     }
 
     /** Reads everything the parent sent. */
@@ -164,7 +182,7 @@ final class UpLink {
     void monitorEvents() {
         ZMQ.Event e;
         while (monitor != null && (e = ZMQ.Event.recv(monitor, ZMQ.DONTWAIT)) != null) {
-            if (e.getEvent() == ZMQ.EVENT_DISCONNECTED && state == State.UP) {
+            if (e.getEvent() == ZMQ.EVENT_DISCONNECTED && (state == State.UP || rehelloing)) {
                 drop("the connection to the parent closed", System.nanoTime());
             }
         }
@@ -189,7 +207,7 @@ final class UpLink {
         lastHeard = now;
         heardThisRound = true;
         if (m.type() != MessageType.CONTROL) {
-            if (state == State.UP) {
+            if (state == State.UP || rehelloing) { // a parent still sending holds this broker as its child
                 listener.fromParent(m);
             }
             return;
@@ -212,6 +230,7 @@ final class UpLink {
                     }
                     state = State.UP;
                     up = true;
+                    rehelloing = false;
                     parentReadsBatches = body.path("batch").asBoolean(false);
                     backoff = MIN_BACKOFF;
                     lastSent = now;
@@ -245,7 +264,7 @@ final class UpLink {
                     + Payloads.tree(m.payload()).path("reason").asText("no reason given"), now);
             case Control.REJOIN -> {
                 if (state == State.UP) {
-                    drop("the parent no longer knows this broker (did it restart?)", now);
+                    rehello("the parent no longer knows this broker (did it restart?)", now);
                 }
             }
             default -> LOG.debug("overlay: ignoring control {} from the parent", m.topic());
@@ -291,10 +310,27 @@ final class UpLink {
         }
     }
 
+    /**
+     * The link is down ({@code why}) but its connection is open: hello again over it at once, as
+     * {@link #drop} otherwise.
+     */
+    private void rehello(String why, long now) {
+        state = State.HELLO;
+        up = false;
+        rehelloing = true;
+        rehelloSince = now;
+        nextHello = now;
+        backoff = MIN_BACKOFF;
+        LOG.warn("overlay: lost parent {} (rank {}): {}; saying hello again over the same connection",
+                parentHost(), settings.topology().parent(), why);
+        listener.parentDown(why);
+    }
+
     private void drop(String why, long now) {
         boolean wasUp = state == State.UP;
         closeSockets();
         state = State.IDLE;
+        rehelloing = false;
         up = false;
         nextHello = now + MIN_BACKOFF;
         backoff = MIN_BACKOFF;

@@ -51,9 +51,12 @@ public final class ZmqOverlay implements Overlay {
 
     private record Task(Runnable run) implements Work {}
 
+    /** Children one JeroMQ I/O thread is given ({@link #ioThreads}). */
+    static final int CHILDREN_PER_IO_THREAD = 128;
+
     private final OverlaySettings settings;
     private final Frames frames;
-    private final ZContext ctx = new ZContext(1);
+    private final ZContext ctx;
     private final Queue<Work> work = new ConcurrentLinkedQueue<>();
     private final List<Message> toParent = new ArrayList<>();
     private final Map<Integer, List<Message>> toChildren = new LinkedHashMap<>();
@@ -81,6 +84,18 @@ public final class ZmqOverlay implements Overlay {
     public ZmqOverlay(OverlaySettings settings, int maxFrameSize) {
         this.settings = settings;
         this.frames = new Frames(new MessageCodec(maxFrameSize));
+        this.ctx = new ZContext(ioThreads(settings.topology().children().size(), Runtime.getRuntime().availableProcessors()));
+    }
+
+    /**
+     * JeroMQ I/O threads for a broker with {@code children}: they do the CURVE handshakes and seal
+     * and open every message, and each accepted connection stays on one of them. One serves a
+     * hundred children; a parent of a thousand (a flat tree's leader) gets one for every 128
+     * children, up to 4 and no more than the cores, so that a boot or reconnect storm of
+     * handshakes is not queued on one thread.
+     */
+    static int ioThreads(int children, int cores) {
+        return Math.max(1, Math.min(Math.min(4, cores), children / CHILDREN_PER_IO_THREAD));
     }
 
     @Override

@@ -317,9 +317,7 @@ class ZmqOverlayTest {
             parent.start(parentSide);
             ZMQ.Socket child = rawDealer(ctx, port);
             child.setIdentity("r1-test".getBytes(StandardCharsets.UTF_8));
-            Message hello = Frames.control(Control.HELLO, Map.of("rank", 1, "host", new FanoutTopology(1, 2, 2).host(1),
-                    "version", Message.PROTOCOL_VERSION, "instance", "i1", "uuid", "test", "batch", true,
-                    "dialect", io.canopy.overlay.Dialect.CURRENT, "software", io.canopy.overlay.Dialect.software()));
+            Message hello = hello(1, "test");
             assertEquals(Control.HELLO_OK, firstAnswer(child, frames, hello).topic());
             await().atMost(WAIT).until(() -> parentSide.children.get(1) == PeerStatus.ONLINE);
             parentSide.state = "join";
@@ -337,6 +335,142 @@ class ZmqOverlayTest {
             });
             assertTrue(parentSide.childEvents.stream().noneMatch(e -> e.startsWith("1:lost")), parentSide.childEvents.toString());
         }
+    }
+
+    /**
+     * A parent that falls silent but keeps its connection (starved, or stopped for a while) is
+     * given up after lost_timeout, and the hello goes again over the same connection: no new
+     * connection (a CURVE handshake each, which a starved parent of a thousand children cannot do
+     * for all at once); what the parent sends meanwhile still arrives; and only a connection that
+     * carries no answer for another lost_timeout is made anew.
+     */
+    @Test
+    void aSilentParentIsAskedAgainOverTheSameConnectionBeforeANewOne() throws Exception {
+        int port = freePort();
+        RecordingListener childSide = new RecordingListener();
+        Frames frames = new Frames(new MessageCodec());
+        try (ZContext ctx = new ZContext(1)) {
+            ZMQ.Socket parent = ctx.createSocket(SocketType.ROUTER);
+            parent.setHandshakeIvl(Frames.HANDSHAKE_IVL_MS);
+            parent.monitor("inproc://silent-parent-monitor", ZMQ.EVENT_ACCEPTED);
+            ZMQ.Socket accepted = ctx.createSocket(SocketType.PAIR);
+            accepted.connect("inproc://silent-parent-monitor");
+            parent.bind("tcp://127.0.0.1:" + port);
+            parent.setReceiveTimeOut(100);
+            Message helloOk = Frames.control(Control.HELLO_OK, Map.of("state", "run", "rank", 0, "batch", false,
+                    "session", "s1", "dialect", io.canopy.overlay.Dialect.CURRENT,
+                    "software", io.canopy.overlay.Dialect.software()));
+            try (ZmqOverlay child = overlay(1, port, null, "i1")) {
+                child.start(childSide);
+                byte[] id = nextControl(parent, frames, Control.HELLO);
+                frames.send(parent, id, helloOk);
+                await().atMost(WAIT).until(() -> childSide.parentUp);
+                int connections = acceptedSoFar(accepted); // 2 when JeroMQ stalled the first handshake
+
+                // Silent from now on (lost_timeout is 1.6 s): the child gives up and says hello again.
+                nextControl(parent, frames, Control.HEARTBEAT); // past any hello sent before the answer
+                byte[] again = nextControl(parent, frames, Control.HELLO);
+                assertEquals(new String(id, StandardCharsets.UTF_8), new String(again, StandardCharsets.UTF_8));
+                assertFalse(childSide.parentUp);
+                assertTrue(childSide.parentEvents.stream().anyMatch(e -> e.startsWith("down:no heartbeat")),
+                        childSide.parentEvents.toString());
+                frames.send(parent, id, Message.event("x.meanwhile", new byte[0]));
+                await().atMost(WAIT).until(() -> childSide.fromParent.stream().anyMatch(m -> m.topic().equals("x.meanwhile")));
+                frames.send(parent, id, helloOk);
+                await().atMost(WAIT).until(() -> childSide.parentUp);
+                assertEquals(connections, acceptedSoFar(accepted), "the child made a new connection to a parent that kept its own");
+
+                // Silent again, and no answer to the hellos either: a new connection after another lost_timeout.
+                await().atMost(WAIT).until(() -> {
+                    parent.recv(ZMQ.DONTWAIT); // read and ignore
+                    return acceptedSoFar(accepted) > connections;
+                });
+            }
+        }
+    }
+
+    /** One I/O thread for up to 255 children; a flat leader gets more, bounded by 4 and the cores. */
+    @Test
+    void aParentOfManyChildrenGetsMoreIoThreadsWithinItsCores() {
+        assertEquals(1, ZmqOverlay.ioThreads(0, 8));
+        assertEquals(1, ZmqOverlay.ioThreads(255, 8));
+        assertEquals(2, ZmqOverlay.ioThreads(300, 8));
+        assertEquals(2, ZmqOverlay.ioThreads(1023, 2));
+        assertEquals(4, ZmqOverlay.ioThreads(11_000, 64));
+        assertEquals(1, ZmqOverlay.ioThreads(11_000, 1));
+    }
+
+    private final java.util.concurrent.atomic.AtomicInteger acceptedCount = new java.util.concurrent.atomic.AtomicInteger();
+
+    /** Connections the parent accepted, counted across calls. */
+    private int acceptedSoFar(ZMQ.Socket monitor) {
+        while (ZMQ.Event.recv(monitor, ZMQ.DONTWAIT) != null) {
+            acceptedCount.incrementAndGet();
+        }
+        return acceptedCount.get();
+    }
+
+    /** Reads {@code router} until a control message {@code topic} arrives; the identity it came from. */
+    private static byte[] nextControl(ZMQ.Socket router, Frames frames, String topic) {
+        byte[][] from = new byte[1][];
+        await().pollInSameThread().pollInterval(Duration.ZERO).atMost(WAIT).until(() -> {
+            byte[] id = router.recv(0);
+            if (id == null) {
+                return false;
+            }
+            byte[] body = router.recv(0);
+            for (Message m : frames.decodeAll(body)) {
+                if (m.type() == MessageType.CONTROL && m.topic().equals(topic)) {
+                    from[0] = id;
+                }
+            }
+            return from[0] != null;
+        });
+        return from[0];
+    }
+
+    /**
+     * A parent in shutdown takes back a child it holds that says hello again from the same process
+     * (it went back to join while the parent was starved, and its checkpoint is still to come),
+     * and refuses, to retry later, another process of that rank.
+     */
+    @Test
+    void aParentInShutdownTakesBackOnlyAChildItStillHolds() throws Exception {
+        int port = freePort();
+        RecordingListener parentSide = new RecordingListener();
+        Frames frames = new Frames(new MessageCodec());
+        try (ZmqOverlay parent = overlay(0, port, null, "i1"); ZContext ctx = new ZContext(1)) {
+            parent.start(parentSide);
+            ZMQ.Socket child = rawDealer(ctx, port);
+            child.setIdentity("r1-test".getBytes(StandardCharsets.UTF_8));
+            assertEquals(Control.HELLO_OK, firstAnswer(child, frames, hello(1, "test")).topic());
+            await().atMost(WAIT).until(() -> parentSide.children.get(1) == PeerStatus.ONLINE);
+            parentSide.state = "shutdown";
+            assertEquals(Control.HELLO_OK, helloAnswer(child, frames, hello(1, "test")).topic());
+
+            ZMQ.Socket other = rawDealer(ctx, port);
+            other.setIdentity("r1-other".getBytes(StandardCharsets.UTF_8)); // rank 1 restarted: another process
+            Message refused = helloAnswer(other, frames, hello(1, "other"));
+            assertEquals(Control.HELLO_REFUSED, refused.topic());
+            assertTrue(io.canopy.module.Payloads.tree(refused.payload()).path("retry").asBoolean(false));
+        }
+    }
+
+    /** The answer to {@code hello}, sent again every half second, past the heartbeats that come meanwhile. */
+    private static Message helloAnswer(ZMQ.Socket s, Frames frames, Message hello) {
+        Message[] answer = new Message[1];
+        await().pollInSameThread().atMost(WAIT).until(() -> {
+            Message m = firstAnswer(s, frames, hello);
+            answer[0] = m;
+            return m.topic().equals(Control.HELLO_OK) || m.topic().equals(Control.HELLO_REFUSED);
+        });
+        return answer[0];
+    }
+
+    private static Message hello(int rank, String uuid) {
+        return Frames.control(Control.HELLO, Map.of("rank", rank, "host", new FanoutTopology(rank, 2, 2).host(rank),
+                "version", Message.PROTOCOL_VERSION, "instance", "i1", "uuid", uuid, "batch", true,
+                "dialect", io.canopy.overlay.Dialect.CURRENT, "software", io.canopy.overlay.Dialect.software()));
     }
 
     /**
