@@ -281,7 +281,7 @@ public final class Broker implements LocalConnector.Sink {
             return;
         }
         subtree.linkChanged(rank, status);
-        interest.linkChanged(rank, status);
+        interest.linkChanged(rank, old, status);
         if (status == PeerStatus.LOST || status == PeerStatus.OFFLINE) {
             router.childGone(rank, status);
         }

@@ -59,11 +59,6 @@ final class EventInterest {
         byChild.put(child, normalize(prefixes));
     }
 
-    /** A child (re)joined, or left for good: until it says otherwise it gets everything. */
-    void unknown(int child) {
-        byChild.remove(child);
-    }
-
     /** Whether {@code child} said what it subscribes to since it (re)joined. */
     boolean known(int child) {
         return byChild.containsKey(child);
@@ -92,10 +87,18 @@ final class EventInterest {
     }
 
     /**
-     * A child's link changed: back online from torpid, what it was sent meanwhile arrived; lost or
-     * offline, it may not have, and counts as missed (at most that many).
+     * A child's link changed from {@code old}: back online from torpid, what it was sent meanwhile
+     * arrived and it still wants what it said; lost or offline, what it was sent may not have
+     * arrived, and counts as missed (at most that many); online again after that, or offline, it
+     * gets everything until it reports.
      */
-    void linkChanged(int child, PeerStatus status) {
+    void linkChanged(int child, PeerStatus old, PeerStatus status) {
+        if (status == PeerStatus.OFFLINE || status == PeerStatus.ONLINE && old != PeerStatus.TORPID) {
+            // a new session: until it says otherwise it gets everything. One back from torpid kept its
+            // link and its subscriptions (forgetting them sent a flat leader's thousand children every
+            // event of a thousand flaps, 3,000 queued for each, after one stall of the leader).
+            byChild.remove(child);
+        }
         Long torpid = status == PeerStatus.TORPID ? null : sentWhileTorpid.remove(child);
         if (torpid != null && status != PeerStatus.ONLINE) {
             missed.merge(child, torpid, Long::sum);

@@ -87,12 +87,9 @@ final class InterestReports {
         changed(null);
     }
 
-    /** A child's link changed: one that came back online gets everything until it reports. */
-    void linkChanged(int child, PeerStatus status) {
-        ctx.router().interest().linkChanged(child, status);
-        if (status == PeerStatus.ONLINE || status == PeerStatus.OFFLINE) {
-            ctx.router().interest().unknown(child);
-        }
+    /** A child's link changed from {@code old}: one that joined again gets everything until it reports. */
+    void linkChanged(int child, PeerStatus old, PeerStatus status) {
+        ctx.router().interest().linkChanged(child, old, status);
         changed(null);
     }
 

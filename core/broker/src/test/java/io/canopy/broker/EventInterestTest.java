@@ -34,8 +34,15 @@ class EventInterestTest {
         in.report(3, List.of("shutdown.", "config."));
         assertFalse(in.wants(3, "overlay.peer-status"));
         assertTrue(in.wants(3, "shutdown.begin"));
-        in.unknown(3);
+        in.linkChanged(3, PeerStatus.ONLINE, PeerStatus.TORPID);
+        in.linkChanged(3, PeerStatus.TORPID, PeerStatus.ONLINE);
+        assertFalse(in.wants(3, "overlay.peer-status"), "a child back from torpid kept its link and what it wants");
+        in.linkChanged(3, PeerStatus.ONLINE, PeerStatus.LOST);
+        in.linkChanged(3, PeerStatus.LOST, PeerStatus.ONLINE);
         assertTrue(in.wants(3, "overlay.peer-status"), "a child that rejoined gets everything until it reports");
+        in.report(3, List.of("shutdown."));
+        in.linkChanged(3, PeerStatus.ONLINE, PeerStatus.OFFLINE);
+        assertTrue(in.wants(3, "overlay.peer-status"), "a child that left says again when it returns");
     }
 
     @Test
@@ -43,10 +50,10 @@ class EventInterestTest {
         EventInterest in = new EventInterest();
         in.sentWhileTorpid(3);
         in.sentWhileTorpid(3);
-        in.linkChanged(3, PeerStatus.ONLINE);
+        in.linkChanged(3, PeerStatus.TORPID, PeerStatus.ONLINE);
         assertEquals(0, in.takeMissed(3), "back online: the link held them");
         in.sentWhileTorpid(3);
-        in.linkChanged(3, PeerStatus.LOST);
+        in.linkChanged(3, PeerStatus.TORPID, PeerStatus.LOST);
         in.missed(3);
         assertEquals(2, in.takeMissed(3));
         assertEquals(0, in.takeMissed(3), "taking the count starts it again");
