@@ -432,7 +432,9 @@ public final class TestInstance implements AutoCloseable {
      * {@value #LEADER_HEAP_MB} MiB: it keeps every job, and a flat leader of 1,023 children queues
      * an event for each child that subscribes to it (512 MiB ran out in the scale benchmark when
      * every event went to every child; a production broker has the JVM's default heap, a quarter
-     * of the node's memory).
+     * of the node's memory). That leader, of an instance of more than {@value #LEADER_C2_SIZE}, also
+     * keeps the optimizing compiler: it seals and opens every message with its children (CURVE in
+     * Java, in JeroMQ's I/O threads), and C1-compiled code did that at a fraction of the speed.
      */
     static List<String> jvmOptions(int size, int first, int last) {
         List<String> jvm = new ArrayList<>(List.of("-XX:+UseSerialGC", "-Xss512k"));
@@ -440,13 +442,16 @@ public final class TestInstance implements AutoCloseable {
             int brokers = last - first + 1;
             int heap = first == 0 && last == 0 ? LEADER_HEAP_MB
                     : brokers == 1 ? 96 : HEAP_BASE_MB + HEAP_PER_BROKER_MB * brokers;
-            jvm.add("-XX:TieredStopAtLevel=1");
+            if (!(first == 0 && last == 0 && size > LEADER_C2_SIZE)) {
+                jvm.add("-XX:TieredStopAtLevel=1");
+            }
             jvm.add("-Xmx" + heap + "m");
         }
         return jvm;
     }
 
     static final int LEADER_HEAP_MB = 2048;
+    static final int LEADER_C2_SIZE = 128;
 
     static final int HEAP_BASE_MB = 64;
     static final int HEAP_PER_BROKER_MB = 16;
