@@ -378,7 +378,9 @@ final class DownLinks {
     private long earliestDeadline(long now) {
         long next = now + settings.keepalive().toNanos();
         for (Child c : byRank.values()) {
-            next = Math.min(next, c.lastSent + settings.keepalive().toNanos());
+            if (c.held == null) { // one whose messages wait for its hello gets no heartbeat: no deadline to wake for
+                next = Math.min(next, c.lastSent + settings.keepalive().toNanos());
+            }
             next = Math.min(next, c.lastHeard + (c.status == PeerStatus.ONLINE
                     ? settings.torpid().toNanos() : settings.lost().toNanos() + c.allowance));
         }
@@ -518,7 +520,11 @@ final class DownLinks {
             mark(c, PeerStatus.ONLINE, null);
         } else {
             old.lastHeard = now; // the same child saying hello again (it lost us for a while): a sign of life
-            old.allowance = 0;
+            if (!stalled || now - graceUntil > 0) {
+                // After this broker's stall it may be a hello that waited on a connection the child has
+                // since given up (it says hello again over a new one): the allowance stays for that.
+                old.allowance = 0;
+            }
             if (old.status == PeerStatus.TORPID) {
                 mark(old, PeerStatus.ONLINE, "heard from again");
             }
