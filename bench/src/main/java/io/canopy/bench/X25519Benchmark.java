@@ -12,6 +12,7 @@ import java.security.spec.XECPublicKeySpec;
 import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 import javax.crypto.KeyAgreement;
+import io.canopy.overlay.zmq.X25519;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -59,14 +60,24 @@ public class X25519Benchmark {
         KeyFactory keys = KeyFactory.getInstance("XDH");
         jdkPeer = keys.generatePublic(new XECPublicKeySpec(NamedParameterSpec.X25519, new BigInteger(1, bigEndian)));
         jdkSecret = keys.generatePrivate(new XECPrivateKeySpec(NamedParameterSpec.X25519, secret));
-        if (!Arrays.equals(jnacl(), jdkXdh())) {
-            throw new IllegalStateException("jnacl and the JDK disagree on an X25519 secret");
+        if (!Arrays.equals(jnacl(), jdkXdh()) || !Arrays.equals(jdkXdh(), canopy())) {
+            throw new IllegalStateException("jnacl, the JDK and Canopy disagree on an X25519 secret");
+        }
+        if (curve25519.class.getProtectionDomain().getCodeSource().getLocation().toString().contains("overlay-zmq")) {
+            throw new IllegalStateException("the baseline must be jnacl's own curve25519, not Canopy's");
         }
     }
 
     @Benchmark
     public byte[] jnacl() {
         curve25519.crypto_scalarmult(out, secret, peer);
+        return out;
+    }
+
+    /** What Canopy's CURVE runs: the JDK's XDH from jnacl's byte arrays (key specs made each time). */
+    @Benchmark
+    public byte[] canopy() {
+        X25519.scalarmult(out, secret, peer);
         return out;
     }
 
