@@ -121,7 +121,7 @@ final class DownLinks {
         socket.setSndHWM(0);
         socket.setRcvHWM(0);
         socket.setMaxMsgSize(frames.maxZmqFrame());
-        socket.setHandshakeIvl(Frames.HANDSHAKE_IVL_MS);
+        socket.setHandshakeIvl(Frames.PARENT_HANDSHAKE_IVL_MS);
         if (settings.cert() != null) {
             socket.setZAPDomain("canopy");
             socket.setCurveServer(true);

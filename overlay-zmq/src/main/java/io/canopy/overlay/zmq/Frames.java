@@ -51,10 +51,27 @@ final class Frames {
      * connects again (ZMQ_HANDSHAKE_IVL; ZeroMQ's default is 30 s). JeroMQ 0.6.0 sometimes leaves a
      * freshly connected TCP socket without ever sending its greeting (seen here on a few percent of
      * connects under load; jeromq pull request 1022), so a broker whose connect hit that waited 30 s
-     * to join. A CURVE handshake takes milliseconds; 5 s leaves room for a loaded machine. On the
-     * ROUTER it also frees a stranger's half-open connection sooner.
+     * to join. A CURVE handshake takes milliseconds; 5 s leaves room for a loaded machine. This is
+     * a follower's first try: see {@link #MAX_HANDSHAKE_IVL_MS}.
      */
     static final int HANDSHAKE_IVL_MS = 5_000;
+
+    /**
+     * A follower whose connection closed before its parent said anything (the handshake timed out,
+     * or failed) gives its next connection twice the time, up to this; the first answer sets it back
+     * to {@link #HANDSHAKE_IVL_MS}. When a thousand brokers start on few cores, a CURVE handshake
+     * can wait longer than 5 s for CPU on either side: dropping it at 5 s threw away the work done
+     * (four to six X25519 agreements a side) and queued the same handshake again, about three times
+     * for each broker of a 1,024-broker start.
+     */
+    static final int MAX_HANDSHAKE_IVL_MS = 30_000;
+
+    /**
+     * How long a parent's ROUTER lets a connection take to finish its handshake (ZeroMQ's default):
+     * a parent that is slow to answer a thousand children at once still finishes each handshake it
+     * has begun. A stranger's silent connection is held as long, then closed.
+     */
+    static final int PARENT_HANDSHAKE_IVL_MS = 30_000;
 
     /** All frames of the next message, or null when none is waiting. */
     static Received receive(ZMQ.Socket socket) {

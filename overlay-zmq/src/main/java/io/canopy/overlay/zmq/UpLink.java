@@ -67,6 +67,10 @@ final class UpLink {
     private long rehelloSince;
     /** The parent said in its hello-ok that it reads batch frames. */
     private boolean parentReadsBatches;
+    /** The handshake interval of the next connection: grows while connections close unanswered. */
+    private volatile int handshakeIvl = Frames.HANDSHAKE_IVL_MS;
+    /** Something came from the parent over the current socket. */
+    private boolean heardOnSocket;
 
     UpLink(ZContext ctx, OverlaySettings settings, Frames frames, OverlayListener listener, Runnable socketsChanged) {
         this.ctx = ctx;
@@ -74,6 +78,11 @@ final class UpLink {
         this.frames = frames;
         this.listener = listener;
         this.socketsChanged = socketsChanged;
+    }
+
+    /** The handshake interval the next connection gets (any thread; for tests). */
+    int handshakeIvl() {
+        return handshakeIvl;
     }
 
     boolean isUp() {
@@ -182,8 +191,22 @@ final class UpLink {
     void monitorEvents() {
         ZMQ.Event e;
         while (monitor != null && (e = ZMQ.Event.recv(monitor, ZMQ.DONTWAIT)) != null) {
-            if (e.getEvent() == ZMQ.EVENT_DISCONNECTED && (state == State.UP || rehelloing)) {
+            if (e.getEvent() != ZMQ.EVENT_DISCONNECTED) {
+                continue;
+            }
+            if (state == State.UP || rehelloing) {
                 drop("the connection to the parent closed", System.nanoTime());
+            } else if (state == State.HELLO && !heardOnSocket) {
+                // ZeroMQ would connect again with the same interval and drop the handshake again
+                // if the machine is as busy: the next connection gets longer (see Frames).
+                handshakeIvl = Math.min(handshakeIvl * 2, Frames.MAX_HANDSHAKE_IVL_MS);
+                LOG.debug("overlay: the connection to parent {} closed before it answered; the next "
+                        + "handshake may take {} ms", parentHost(), handshakeIvl);
+                long now = System.nanoTime();
+                long wait = backoff;
+                drop("the connection closed during its handshake", now);
+                nextHello = now + wait; // a parent that refuses the certificate is not asked 10 times a second
+                backoff = Math.min(wait * 2, MAX_BACKOFF);
             }
         }
     }
@@ -206,6 +229,7 @@ final class UpLink {
         long now = System.nanoTime();
         lastHeard = now;
         heardThisRound = true;
+        heardOnSocket = true;
         if (m.type() != MessageType.CONTROL) {
             if (state == State.UP || rehelloing) { // a parent still sending holds this broker as its child
                 listener.fromParent(m);
@@ -230,6 +254,7 @@ final class UpLink {
                     }
                     state = State.UP;
                     up = true;
+                    handshakeIvl = Frames.HANDSHAKE_IVL_MS;
                     rehelloing = false;
                     parentReadsBatches = body.path("batch").asBoolean(false);
                     backoff = MIN_BACKOFF;
@@ -278,7 +303,7 @@ final class UpLink {
         socket.setSndHWM(0);
         socket.setRcvHWM(0);
         socket.setMaxMsgSize(frames.maxZmqFrame());
-        socket.setHandshakeIvl(Frames.HANDSHAKE_IVL_MS);
+        socket.setHandshakeIvl(handshakeIvl);
         socket.setReconnectIVL(100);
         socket.setReconnectIVLMax(2000);
         socket.setIdentity(("r" + settings.topology().rank() + "-" + uuid).getBytes(StandardCharsets.UTF_8));
@@ -293,6 +318,7 @@ final class UpLink {
         monitor.setLinger(0);
         monitor.connect(monitorUri);
         socket.connect(settings.parentUri());
+        heardOnSocket = false;
         state = State.HELLO;
         nextHello = System.nanoTime();
         socketsChanged.run();

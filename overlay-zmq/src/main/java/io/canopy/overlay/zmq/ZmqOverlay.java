@@ -165,6 +165,11 @@ public final class ZmqOverlay implements Overlay {
         }
     }
 
+    /** The handshake interval this broker's next connection to its parent gets (tests). */
+    int nextHandshakeIvlMs() {
+        return up == null ? Frames.HANDSHAKE_IVL_MS : up.handshakeIvl();
+    }
+
     @Override
     public void goodbye() {
         if (up != null) {
