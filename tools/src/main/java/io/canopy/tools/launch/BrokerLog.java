@@ -6,13 +6,10 @@ import java.util.List;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.ThreadContext;
 import org.apache.logging.log4j.core.Appender;
-import org.apache.logging.log4j.core.Filter;
 import org.apache.logging.log4j.core.LoggerContext;
 import org.apache.logging.log4j.core.appender.FileAppender;
 import org.apache.logging.log4j.core.config.Configuration;
-import org.apache.logging.log4j.core.filter.ThreadContextMapFilter;
 import org.apache.logging.log4j.core.layout.PatternLayout;
-import org.apache.logging.log4j.core.util.KeyValuePair;
 
 /**
  * The log of one broker in a JVM that hosts several ({@code canopy broker --ranks}): its own
@@ -31,10 +28,15 @@ public final class BrokerLog implements AutoCloseable {
     /** What the broker's file lines look like: the console's, with the rank. */
     static final String PATTERN = "%d{yyyy-MM-dd'T'HH:mm:ss.SSS} %-5level [%t] r%X{rank} %c{1}: %msg%n";
 
+    /** The JVM's one appender that hands each line to its broker's ring and file. */
+    private static RankRouter router;
+
+    private final String rank;
     private final RingAppender ring;
     private final List<Appender> appenders;
 
-    private BrokerLog(RingAppender ring, List<Appender> appenders) {
+    private BrokerLog(String rank, RingAppender ring, List<Appender> appenders) {
+        this.rank = rank;
         this.ring = ring;
         this.appenders = appenders;
     }
@@ -44,24 +46,26 @@ public final class BrokerLog implements AutoCloseable {
      * opens that broker's ring and, when {@code file} is given, its log file (appended to).
      */
     public static BrokerLog enter(int rank, int ringCapacity, Path file) {
-        ThreadContext.put(RANK_KEY, Integer.toString(rank));
+        String key = Integer.toString(rank);
+        ThreadContext.put(RANK_KEY, key);
         List<Appender> all = new ArrayList<>();
-        RingAppender ring = RingAppender.create("ring-r" + rank, ringCapacity, onlyRank(rank));
+        RingAppender ring = RingAppender.create("ring-r" + rank, ringCapacity, null);
         all.add(ring);
         if (file != null) {
             FileAppender out = FileAppender.newBuilder().setName("file-r" + rank)
                     .withFileName(file.toString()).withAppend(true).withImmediateFlush(true)
-                    .setFilter(onlyRank(rank))
                     .setLayout(PatternLayout.newBuilder().withPattern(PATTERN).build())
                     .build();
             out.start();
             all.add(out);
         }
-        all.forEach(BrokerLog::attach);
-        return new BrokerLog(ring, all);
+        router().route(key, all);
+        return new BrokerLog(key, ring, all);
     }
 
-    /** The calling thread works for no broker any more (the threads it started keep theirs). */
+    /**
+     * Ends the calling thread's work for a broker: what it logs from now on belongs to no broker.
+     */
     public static void leave() {
         ThreadContext.remove(RANK_KEY);
     }
@@ -80,14 +84,22 @@ public final class BrokerLog implements AutoCloseable {
     }
 
     private void detach() {
-        LoggerContext ctx = (LoggerContext) LogManager.getContext(false);
-        Configuration config = ctx.getConfiguration();
-        for (Appender a : appenders) {
-            config.getRootLogger().removeAppender(a.getName());
-            config.getAppenders().remove(a.getName());
-            a.stop();
+        router().unroute(rank, appenders);
+        appenders.forEach(Appender::stop);
+    }
+
+    /**
+     * The router, attached to the root logger on first use: one appender however many brokers the
+     * JVM hosts, so a line costs one lookup of its rank instead of a filter per broker (with 128
+     * brokers a JVM, each line passed 256 filters).
+     */
+    private static synchronized RankRouter router() {
+        if (router == null) {
+            router = new RankRouter("brokers", RANK_KEY);
+            router.start();
+            attach(router);
         }
-        ctx.updateLoggers();
+        return router;
     }
 
     /** Attaches a started appender to the root logger of the running configuration. */
@@ -97,11 +109,5 @@ public final class BrokerLog implements AutoCloseable {
         config.addAppender(appender);
         config.getRootLogger().addAppender(appender, null, null);
         ctx.updateLoggers();
-    }
-
-    private static Filter onlyRank(int rank) {
-        return ThreadContextMapFilter.createFilter(
-                new KeyValuePair[] {new KeyValuePair(RANK_KEY, Integer.toString(rank))}, "and",
-                Filter.Result.NEUTRAL, Filter.Result.DENY);
     }
 }

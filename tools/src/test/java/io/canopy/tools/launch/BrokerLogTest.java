@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.List;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
+import org.apache.logging.log4j.core.LoggerContext;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -24,9 +25,12 @@ class BrokerLogTest {
         child.start();
         child.join();
         BrokerLog.leave();
+        int rootAppenders = rootAppenders();
         BrokerLog six = BrokerLog.enter(6, 100, null);
         LOG.info("six on the thread that started it");
         BrokerLog.leave();
+        // One router for every broker of the JVM: a line does not pass a filter per broker.
+        assertEquals(rootAppenders, rootAppenders(), "a broker adds no appender to the root logger");
         LOG.info("no broker's");
         try {
             assertEquals(List.of("five on the thread that started it", "five on a thread it started"),
@@ -43,6 +47,11 @@ class BrokerLogTest {
         LOG.info("five again, after its log closed");
         BrokerLog.leave();
         assertEquals(2, messages(five.ring()).size(), "a closed ring takes no more lines");
+    }
+
+    private static int rootAppenders() {
+        LoggerContext ctx = (LoggerContext) LogManager.getContext(false);
+        return ctx.getConfiguration().getRootLogger().getAppenders().size();
     }
 
     private static List<String> messages(LogRing ring) {
