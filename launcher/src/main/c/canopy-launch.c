@@ -985,6 +985,8 @@ static void serve(void) {
 
 /* ---- leftovers of an earlier broker: kill and remove scope's job cgroups (or one job's) ---- */
 
+static const char *describe_hierarchies(char *desc, size_t size);
+
 static void cleanup(const char *scope, const char *only) {
     find_hierarchies();
     int killed = 0, removed = 0, counted = 0; /* processes are counted in the first hierarchy that has the scope */
@@ -1023,20 +1025,30 @@ static void cleanup(const char *scope, const char *only) {
         }
         if (d) closedir(d);
     }
-    send_text('I', "killed=%d removed=%d", killed, removed);
+    /* The cleanup at a broker's start also says what containment jobs get here, for its log: one
+     * launcher process per broker start instead of two (a thousand packed brokers start at once). */
+    char desc[1024];
+    send_text('I', "killed=%d removed=%d euid=%u cgroups: %s", killed, removed, (unsigned)geteuid(),
+              describe_hierarchies(desc, sizeof desc));
 }
 
-/* What containment a job would get here, for the broker's log at start. */
-static void probe(const char *mode) {
-    find_hierarchies();
-    char desc[1024] = "";
+/* The cgroup hierarchies found and this launcher's place in each ("none" without any). */
+static const char *describe_hierarchies(char *desc, size_t size) {
     size_t l = 0;
+    desc[0] = '\0';
     for (int h = 0; h < H_COUNT; h++) {
         if (H[h].present)
-            l += (size_t)snprintf(desc + l, sizeof desc - l, "%s%s=%s", l ? " " : "", h == H_V2 ? "v2" : hname[h], H[h].own);
-        if (l >= sizeof desc) l = sizeof desc - 1;
+            l += (size_t)snprintf(desc + l, size - l, "%s%s=%s", l ? " " : "", h == H_V2 ? "v2" : hname[h], H[h].own);
+        if (l >= size) l = size - 1;
     }
-    send_text('I', "euid=%u mode=%s cgroups: %s", (unsigned)geteuid(), mode, l ? desc : "none");
+    return l ? desc : "none";
+}
+
+/* What containment a job would get here (`canopy-launch` asked by hand, or an older broker). */
+static void probe(const char *mode) {
+    find_hierarchies();
+    char desc[1024];
+    send_text('I', "euid=%u mode=%s cgroups: %s", (unsigned)geteuid(), mode, describe_hierarchies(desc, sizeof desc));
 }
 
 /* ---- node actions: the reboot command and the health check ----

@@ -110,8 +110,9 @@ public final class JobExecModule implements BrokerModule {
     private void cleanUpEarlierRun() {
         if (launcher.launcher() instanceof Launcher.Direct) {
             try {
-                ctx.log().info("job-exec: tasks start through {} ({})", launcher.launcher().describe(), launcher.probe());
-                String done = launcher.cleanup();
+                String done = launcher.cleanup(); // also says what containment jobs get here
+                ctx.log().info("job-exec: tasks start through {} (containment {}; {})", launcher.launcher().describe(),
+                        config.containment(), done);
                 if (!done.startsWith("killed=0 ")) {
                     ctx.log().warn("job-exec: cgroups of jobs an earlier run of this broker left behind: {}", done);
                 }

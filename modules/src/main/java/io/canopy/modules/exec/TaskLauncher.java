@@ -114,11 +114,6 @@ final class TaskLauncher {
         return ask('C', scope + " " + jobId);
     }
 
-    /** What containment jobs get here, as the launcher sees it. */
-    String probe() throws IOException {
-        return ask('P', containment);
-    }
-
     private String ask(char what, String value) throws IOException {
         if (unusable.isPresent()) {
             throw new IOException(unusable.get());
