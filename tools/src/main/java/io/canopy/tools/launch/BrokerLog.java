@@ -49,7 +49,7 @@ public final class BrokerLog implements AutoCloseable {
         String key = Integer.toString(rank);
         ThreadContext.put(RANK_KEY, key);
         List<Appender> all = new ArrayList<>();
-        RingAppender ring = RingAppender.create("ring-r" + rank, ringCapacity, null);
+        RingAppender ring = RingAppender.create("ring-r" + rank, ringCapacity);
         all.add(ring);
         if (file != null) {
             FileAppender out = FileAppender.newBuilder().setName("file-r" + rank)
@@ -63,9 +63,7 @@ public final class BrokerLog implements AutoCloseable {
         return new BrokerLog(key, ring, all);
     }
 
-    /**
-     * Ends the calling thread's work for a broker: what it logs from now on belongs to no broker.
-     */
+    /** The calling thread works for no broker any more (the threads it started keep theirs). */
     public static void leave() {
         ThreadContext.remove(RANK_KEY);
     }

@@ -4,7 +4,6 @@ import io.canopy.broker.LogRing;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.logging.log4j.core.Filter;
 import org.apache.logging.log4j.core.LogEvent;
 import org.apache.logging.log4j.core.appender.AbstractAppender;
 import org.apache.logging.log4j.core.config.Property;
@@ -12,7 +11,7 @@ import org.apache.logging.log4j.core.config.Property;
 /**
  * Keeps the broker's last log lines in memory for {@code canopy dmesg}, like a kernel's ring
  * buffer: the oldest line goes when a new one arrives and the ring is full. In a JVM that hosts
- * several brokers each has a ring of its own, with a filter that keeps only its lines
+ * several brokers each has a ring of its own, to which {@link RankRouter} hands only its lines
  * ({@link BrokerLog}).
  */
 public final class RingAppender extends AbstractAppender implements LogRing {
@@ -23,22 +22,22 @@ public final class RingAppender extends AbstractAppender implements LogRing {
     private final ArrayDeque<Entry> ring;
     private long seq;
 
-    private RingAppender(String name, int capacity, Filter filter) {
-        super(name, filter, null, true, Property.EMPTY_ARRAY);
+    private RingAppender(String name, int capacity) {
+        super(name, null, null, true, Property.EMPTY_ARRAY);
         this.capacity = capacity;
         this.ring = new ArrayDeque<>(capacity);
     }
 
     /** Creates a ring of every line of the JVM and attaches it to the root logger. */
     public static RingAppender install(int capacity) {
-        RingAppender ring = new RingAppender("ring", capacity, null);
+        RingAppender ring = new RingAppender("ring", capacity);
         BrokerLog.attach(ring);
         return ring;
     }
 
-    /** A ring of the lines {@code filter} lets through, not yet attached. */
-    static RingAppender create(String name, int capacity, Filter filter) {
-        RingAppender ring = new RingAppender(name, capacity, filter);
+    /** A started ring, not yet attached: {@link RankRouter} gives it its broker's lines. */
+    static RingAppender create(String name, int capacity) {
+        RingAppender ring = new RingAppender(name, capacity);
         ring.start();
         return ring;
     }
