@@ -106,22 +106,29 @@ public final class JobExecModule implements BrokerModule {
         return new TaskLauncher(l, unusable, ctx.hostname(), ctx.localUri(), ctx.ownerUid(), config.containment());
     }
 
-    /** A broker killed with SIGKILL (or crashed) leaves its jobs' processes behind: they go now. */
+    /**
+     * A broker killed with SIGKILL (or crashed) leaves its jobs' processes behind: they go now.
+     * canopy-launch, which removes what is left in the jobs' cgroups, runs only when the broker sees
+     * such a cgroup ({@link JobCgroups}); processes outside cgroups are found in /proc.
+     */
     private void cleanUpEarlierRun() {
-        if (launcher.launcher() instanceof Launcher.Direct) {
+        if (!(launcher.launcher() instanceof Launcher.Direct)) {
+            ctx.log().info("job-exec: tasks start through {}", launcher.launcher().describe());
+        } else if (!JobCgroups.anyLeft(JobCgroups.own(), launcher.scope())) {
+            ctx.log().info("job-exec: tasks start through {} (containment {}; cgroups: {})", launcher.launcher().describe(),
+                    config.containment(), JobCgroups.describe(JobCgroups.own()));
+        } else {
             try {
                 String done = launcher.cleanup(); // also says what containment jobs get here
                 ctx.log().info("job-exec: tasks start through {} (containment {}; {})", launcher.launcher().describe(),
                         config.containment(), done);
-                if (!done.startsWith("killed=0 ")) {
+                if (!done.startsWith("killed=0 removed=0 ")) {
                     ctx.log().warn("job-exec: cgroups of jobs an earlier run of this broker left behind: {}", done);
                 }
             } catch (IOException e) {
                 ctx.log().warn("job-exec: cannot ask {} about jobs an earlier run left behind: {}",
                         launcher.launcher().describe(), e.getMessage());
             }
-        } else {
-            ctx.log().info("job-exec: tasks start through {}", launcher.launcher().describe());
         }
         List<Long> leftovers = Leftovers.find(ctx.localUri());
         if (!leftovers.isEmpty()) {

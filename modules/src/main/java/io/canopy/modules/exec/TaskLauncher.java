@@ -48,6 +48,11 @@ final class TaskLauncher {
         return launcher;
     }
 
+    /** This broker's part of the cgroup tree: {@code canopy-SCOPE} holds its jobs' cgroups. */
+    String scope() {
+        return scope;
+    }
+
     /** Names this broker's cgroups: its host and a digest of its local socket (several brokers may share a host). */
     static String scope(String host, String localUri) {
         String h = host.replaceAll("[^A-Za-z0-9._-]", "_");

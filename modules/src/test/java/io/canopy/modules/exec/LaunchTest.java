@@ -342,8 +342,10 @@ class LaunchTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> r.lost != null);
         assertEquals(2, countProcesses("300.81"), "the launcher's death alone kills nothing (it was SIGKILLed)");
 
+        assertTrue(JobCgroups.anyLeft(JobCgroups.own(), l.scope()), "a broker starting now would see the job's cgroup");
         assertTrue(l.cleanup(j.id()).matches("killed=3 removed=[1-9].*"), "sh and its two sleeps");
         assertEquals(0, countProcesses("300.81"));
+        assertFalse(JobCgroups.anyLeft(JobCgroups.own(), l.scope()), "and after the cleanup, no cgroup of a job");
         // The cleanup at a broker's start says, in the same answer, what containment jobs get here
         // (job-exec logs it; there is no second launcher process for it).
         String atStart = l.cleanup();
