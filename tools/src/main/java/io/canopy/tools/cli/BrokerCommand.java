@@ -2,6 +2,7 @@ package io.canopy.tools.cli;
 
 import io.canopy.broker.Broker;
 import io.canopy.broker.BrokerConfig;
+import io.canopy.broker.ConfigSource;
 import io.canopy.broker.BuildVersion;
 import io.canopy.config.ConfigException;
 import io.canopy.codec.MessageCodec;
@@ -137,7 +138,7 @@ public final class BrokerCommand implements Callable<Integer> {
                 return configError(e);
             }
             warnIfPlain(instance);
-            broker = configured(instance, setup, path(statedir, -1), ring);
+            broker = configured(instance, setup, path(statedir, -1), ring, FileConfigSource.loaded(instance));
             metrics = instance.metrics();
         } else {
             Path run = rundir != null ? Path.of(rundir) : Path.of("/run/canopy");
@@ -198,6 +199,13 @@ public final class BrokerCommand implements Callable<Integer> {
         if (instance.metrics().port() > 0) {
             LOG.warn("[metrics] port is ignored with --ranks: the brokers of one JVM would share it");
         }
+        InstanceSetup.Shared shared;
+        try {
+            shared = InstanceSetup.Shared.of(instance);
+        } catch (IOException e) {
+            return configError(e);
+        }
+        ConfigSource.Loaded loaded = FileConfigSource.loaded(instance); // read only: a reload replaces it
         LOG.info("canopy broker {} starting ranks {} of {}, pid {}", BuildVersion.version(), set, instance.size(),
                 ProcessHandle.current().pid());
         int started = 0;
@@ -205,9 +213,9 @@ public final class BrokerCommand implements Callable<Integer> {
             BrokerLog log = BrokerLog.enter(rank, RingAppender.DEFAULT_CAPACITY,
                     logFile == null ? null : path(logFile, rank));
             try {
-                InstanceSetup setup = InstanceSetup.of(instance, rank, path(rundir, rank), modules, maxFrameSize,
+                InstanceSetup setup = InstanceSetup.of(shared, rank, path(rundir, rank), modules, maxFrameSize,
                         bootIdArgs(rank));
-                Broker broker = configured(instance, setup, path(statedir, rank), log.ring());
+                Broker broker = configured(instance, setup, path(statedir, rank), log.ring(), loaded);
                 LOG.info("broker rank {} of {} starting in pid {}", rank, instance.size(), ProcessHandle.current().pid());
                 broker.start();
                 host.add(broker, log);
@@ -222,13 +230,13 @@ public final class BrokerCommand implements Callable<Integer> {
         return started > 0 ? null : 1;
     }
 
-    private Broker configured(InstanceConfig instance, InstanceSetup setup, Path state, RingAppender ring)
-            throws IOException {
+    private Broker configured(InstanceConfig instance, InstanceSetup setup, Path state, RingAppender ring,
+            ConfigSource.Loaded loaded) throws IOException {
         StateKeeper keeper = setup.broker().rank() == 0
                 ? LeaderKeeper.open(state != null ? state : instance.broker().statedir())
                 : new MemoryStateKeeper(new CheckpointFormat());
         Broker broker = new Broker(setup.broker(), ring, keeper, setup.overlay());
-        broker.useConfig(new FileConfigSource(config), FileConfigSource.loaded(instance));
+        broker.useConfig(new FileConfigSource(config), loaded);
         return broker;
     }
 

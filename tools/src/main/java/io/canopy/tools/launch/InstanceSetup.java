@@ -49,9 +49,16 @@ public record InstanceSetup(BrokerConfig broker, ZmqOverlay overlay) {
      */
     public static InstanceSetup of(InstanceConfig config, int rank, Path rundir, List<String> modules,
             int maxFrameSize, java.util.Map<String, java.util.Map<String, String>> extraArgs) throws IOException {
+        return of(Shared.of(config), rank, rundir, modules, maxFrameSize, extraArgs);
+    }
+
+    /** Broker {@code rank}, with what every broker of the configuration shares worked out already. */
+    public static InstanceSetup of(Shared shared, int rank, Path rundir, List<String> modules,
+            int maxFrameSize, java.util.Map<String, java.util.Map<String, String>> extraArgs) {
+        InstanceConfig config = shared.config();
         Topology topology = new ConfigTopology(config, rank);
         Path run = rundir != null ? rundir : config.broker().rundir();
-        java.util.Map<String, java.util.Map<String, String>> moduleArgs = new java.util.HashMap<>(moduleArgs(config));
+        java.util.Map<String, java.util.Map<String, String>> moduleArgs = new java.util.HashMap<>(shared.moduleArgs());
         extraArgs.forEach((module, args) -> {
             java.util.Map<String, String> merged = new java.util.LinkedHashMap<>(moduleArgs.getOrDefault(module, java.util.Map.of()));
             merged.putAll(args);
@@ -59,14 +66,32 @@ public record InstanceSetup(BrokerConfig broker, ZmqOverlay overlay) {
         });
         BrokerConfig broker = new BrokerConfig(topology, run.toAbsolutePath(), PeerCredentials.currentUid(),
                 maxFrameSize, modules, config.broker().quorum(), moduleArgs);
-        CurveCertificate cert = config.bootstrap().curveCert().isEmpty() ? null
-                : CurveCertificate.load(config.bootstrap().curveCert().get());
         Host me = config.host(rank);
         String parentUri = topology.parent() < 0 ? null : config.host(topology.parent()).connect();
         OverlaySettings settings = new OverlaySettings(topology, topology.children().isEmpty() ? null : me.bind(),
                 parentUri, config.tbon().keepalivePeriod(), config.tbon().torpidTimeout(), config.tbon().lostTimeout(),
-                cert, instanceId(config));
+                shared.cert(), shared.instanceId());
         return new InstanceSetup(broker, new ZmqOverlay(settings, maxFrameSize));
+    }
+
+    /**
+     * What every broker of one configuration shares, worked out once: a JVM of 128 packed brokers
+     * of a 1,024-host instance hashed the host list and read the certificate once a broker, a
+     * tenth of the CPU of the thread that starts them.
+     *
+     * @param instanceId the digest of the host list that a parent checks in each child's hello
+     * @param cert       the instance's CURVE certificate, or null for plain TCP
+     * @param moduleArgs the built-in modules' arguments from the configuration
+     */
+    public record Shared(InstanceConfig config, String instanceId, CurveCertificate cert,
+            java.util.Map<String, java.util.Map<String, String>> moduleArgs) {
+
+        /** @throws IOException when the certificate cannot be read */
+        public static Shared of(InstanceConfig config) throws IOException {
+            CurveCertificate cert = config.bootstrap().curveCert().isEmpty() ? null
+                    : CurveCertificate.load(config.bootstrap().curveCert().get());
+            return new Shared(config, InstanceSetup.instanceId(config), cert, InstanceSetup.moduleArgs(config));
+        }
     }
 
     /** The built-in modules' {@code key=value} arguments from the configuration's tables. */
