@@ -76,8 +76,9 @@ public record InstanceSetup(BrokerConfig broker, ZmqOverlay overlay) {
 
     /**
      * What every broker of one configuration shares, worked out once: a JVM of 128 packed brokers
-     * of a 1,024-host instance hashed the host list and read the certificate once a broker, a
-     * tenth of the CPU of the thread that starts them.
+     * of a 1,024-host instance hashed the host list and read the certificate once a broker (with
+     * the config's tables, which {@code BrokerCommand} now also makes once, 30 % of the JFR samples
+     * of the thread that starts them).
      *
      * @param instanceId the digest of the host list that a parent checks in each child's hello
      * @param cert       the instance's CURVE certificate, or null for plain TCP
