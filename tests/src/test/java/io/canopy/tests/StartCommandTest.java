@@ -1,5 +1,6 @@
 package io.canopy.tests;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -10,10 +11,12 @@ import io.canopy.tests.harness.Cli;
 import io.canopy.tests.harness.Cli.Result;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 /** {@code canopy start --test-size=1 CMD}: a real broker for the life of CMD, and nothing left after it. */
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
@@ -60,6 +63,23 @@ class StartCommandTest {
                 "broker pid " + brokerPid + " still runs after start returned");
         assertFalse(Files.exists(socket), socket + " still exists");
         assertFalse(Files.exists(socket.getParent()), "the temporary rundir " + socket.getParent() + " still exists");
+    }
+
+    @Test
+    void startStoppedWithSigtermStopsItsBrokersAndItsCommand(@TempDir Path dir) throws Exception {
+        Path uptime = dir.resolve("uptime.json");
+        Cli.Running running = cli.start("start", "--test-size=2", "sh", "-c",
+                "bin/canopy uptime --json > " + uptime + ".tmp && mv " + uptime + ".tmp " + uptime + "; exec sleep 300.47");
+        await("the instance runs its command").atMost(Duration.ofSeconds(90)).until(() -> Files.exists(uptime));
+        long leader = new ObjectMapper().readTree(uptime.toFile()).path("pid").asLong();
+        assertTrue(leader > 0, Files.readString(uptime));
+
+        assertEquals(0, Cli.plain().exec(List.of("kill", "-TERM", Long.toString(running.pid()))).exitCode());
+        running.finish();
+
+        await("the brokers and the command are gone").atMost(Duration.ofSeconds(90)).until(() ->
+                !ProcessHandle.of(leader).map(ProcessHandle::isAlive).orElse(false)
+                        && ProcessHandle.allProcesses().noneMatch(p -> p.info().commandLine().orElse("").contains("sleep 300.47")));
     }
 
     @Test

@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -76,19 +77,28 @@ public final class StartCommand implements Callable<Integer> {
                 .fakeReboot(size > 1 && perProcess == 1);
 
         try (TestInstance instance = TestInstance.start(options)) {
+            // SIGTERM or Ctrl-C ends this JVM with its shutdown hooks only: the brokers and the
+            // command are stopped there, or they would run on without anyone to stop them
+            AtomicReference<Process> started = new AtomicReference<>();
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                Process p = started.get();
+                if (p != null) {
+                    p.destroy();
+                }
+                instance.close();
+            }, "stop-test-instance"));
             if (command.isEmpty()) {
                 return waitForInterrupt(instance);
             }
             ProcessBuilder pb = new ProcessBuilder(command).inheritIO();
             pb.environment().putAll(instance.environment());
-            Process p;
             try {
-                p = pb.start();
+                started.set(pb.start());
             } catch (java.io.IOException e) {
                 err.println("canopy: cannot run " + command.get(0) + ": " + e.getMessage());
                 return 127;
             }
-            return p.waitFor();
+            return started.get().waitFor();
         }
     }
 
@@ -100,7 +110,6 @@ public final class StartCommand implements Callable<Integer> {
         out.println("canopy: connect with: export CANOPY_URI=" + instance.uri());
         out.println("canopy: press Ctrl-C to shut it down");
         out.flush();
-        Runtime.getRuntime().addShutdownHook(new Thread(instance::close, "stop-test-instance"));
         instance.process().waitFor();
         return instance.exitValue();
     }

@@ -113,6 +113,9 @@ public final class TestInstance implements AutoCloseable {
     private final Process[] brokers;
     /** Set by {@link #close()}: a broker that exits from then on is not started again. */
     private volatile boolean closing;
+    /** Held for the whole of {@link #close()}: a second call waits for the first and does nothing. */
+    private final Object closeLock = new Object();
+    private boolean closed;
 
     private TestInstance(Options options, Path rundir, boolean ownsRundir) {
         this.options = options;
@@ -327,9 +330,21 @@ public final class TestInstance implements AutoCloseable {
         }
     }
 
-    /** SIGTERM to every JVM (leaves first), wait for their orderly exits, remove a temporary rundir. */
+    /**
+     * SIGTERM to every JVM (leaves first), wait for their orderly exits, remove a temporary rundir.
+     * Safe to call twice and from a shutdown hook: the second call waits for the first.
+     */
     @Override
     public void close() {
+        synchronized (closeLock) {
+            if (!closed) {
+                closed = true;
+                stopAll();
+            }
+        }
+    }
+
+    private void stopAll() {
         closing = true;
         List<Process> all;
         synchronized (this) {
