@@ -112,29 +112,37 @@ public final class JobExecModule implements BrokerModule {
      * such a cgroup ({@link JobCgroups}); processes outside cgroups are found in /proc.
      */
     private void cleanUpEarlierRun() {
-        if (!(launcher.launcher() instanceof Launcher.Direct)) {
-            ctx.log().info("job-exec: tasks start through {}", launcher.launcher().describe());
-        } else if (!JobCgroups.anyLeft(JobCgroups.own(), launcher.scope())) {
-            ctx.log().info("job-exec: tasks start through {} (containment {}; cgroups: {})", launcher.launcher().describe(),
-                    config.containment(), JobCgroups.describe(JobCgroups.own()));
+        if (launcher.launcher() instanceof Launcher.Direct) {
+            cleanUpCgroups();
         } else {
-            try {
-                String done = launcher.cleanup(); // also says what containment jobs get here
-                ctx.log().info("job-exec: tasks start through {} (containment {}; {})", launcher.launcher().describe(),
-                        config.containment(), done);
-                if (!done.startsWith("killed=0 removed=0 ")) {
-                    ctx.log().warn("job-exec: cgroups of jobs an earlier run of this broker left behind: {}", done);
-                }
-            } catch (IOException e) {
-                ctx.log().warn("job-exec: cannot ask {} about jobs an earlier run left behind: {}",
-                        launcher.launcher().describe(), e.getMessage());
-            }
+            ctx.log().info("job-exec: tasks start through {}", launcher.launcher().describe());
         }
         List<Long> leftovers = Leftovers.find(ctx.localUri());
         if (!leftovers.isEmpty()) {
             ctx.log().warn("job-exec: killing {} task process(es) an earlier run of this broker left behind: {}",
                     leftovers.size(), leftovers);
             leftovers.forEach(pid -> ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly));
+        }
+    }
+
+    /** What an earlier run left in its jobs' cgroups goes, through canopy-launch, when there is any. */
+    private void cleanUpCgroups() {
+        Map<String, Path> cgroups = JobCgroups.own();
+        if (!JobCgroups.anyLeft(cgroups, launcher.scope())) {
+            ctx.log().info("job-exec: tasks start through {} (containment {}; cgroups: {})", launcher.launcher().describe(),
+                    config.containment(), JobCgroups.describe(cgroups));
+            return;
+        }
+        try {
+            String done = launcher.cleanup(); // also says what containment jobs get here
+            ctx.log().info("job-exec: tasks start through {} (containment {}; {})", launcher.launcher().describe(),
+                    config.containment(), done);
+            if (!done.startsWith("killed=0 removed=0 ")) {
+                ctx.log().warn("job-exec: cgroups of jobs an earlier run of this broker left behind: {}", done);
+            }
+        } catch (IOException e) {
+            ctx.log().warn("job-exec: cannot ask {} about jobs an earlier run left behind: {}",
+                    launcher.launcher().describe(), e.getMessage());
         }
     }
 
